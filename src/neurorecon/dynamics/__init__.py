@@ -1,0 +1,1 @@
+"""Dynamics analysis shared by ground truth and surrogates: spikes, bursts, Lyapunov, regimes."""
