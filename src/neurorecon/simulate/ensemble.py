@@ -136,6 +136,7 @@ def simulate(
     block = max(1, min(total, 1000))
     started = time.perf_counter()
     last_report = started
+    time_unit = "time units" if model.time_unit == "1" else model.time_unit
 
     def run(n_samples: int, record_from: int | None) -> None:
         nonlocal done, block, last_report
@@ -158,7 +159,7 @@ def simulate(
             if progress is not None and (now - last_report >= block_seconds or done == total):
                 last_report = now
                 progress(
-                    f"{model.name}: {100.0 * done / total:5.1f}% of {total * sample_dt:g} {model.time_unit} "
+                    f"{model.name}: {100.0 * done / total:5.1f}% of {total * sample_dt:g} {time_unit} "
                     f"x {n_param * n_ic} trajectories, {now - started:.1f} s elapsed"
                 )
 

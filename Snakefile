@@ -1,0 +1,24 @@
+# neurorecon: reconstruct neuron dynamics from one observed variable and map their regimes.
+# Thin entry point: config, validation, rule files, target list. Science lives in src/neurorecon.
+from neurorecon.config import ConfigError, validate_config
+
+
+configfile: "config/config.yaml"
+
+
+try:
+    _validated = validate_config(config, workflow.source_path("workflow/schemas/config.schema.yaml"))
+except ConfigError as error:
+    raise WorkflowError(f"invalid configuration: {error}") from None
+config.clear()
+config.update(_validated)
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+
+
+rule all:
+    input:
+        truth_stores(),
+    default_target: True

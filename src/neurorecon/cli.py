@@ -1,0 +1,157 @@
+"""The ``neurorecon`` command: the package's stages for use outside Snakemake."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from .models import MODELS, ModelError, get_model
+from .simulate import SimulationSpec
+from .store import StoreError, check_writable, provenance
+from .truth import simulate_to_store
+
+
+class UsageError(ValueError):
+    """A command-line value that cannot be used; the message names the option."""
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _float(option: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{option}: {text!r} is not finite")
+    return value
+
+
+def _parse_values(text: str) -> list[float]:
+    return [_float("--values", part) for part in text.split(",") if part.strip()]
+
+
+def _parse_sweep(text: str) -> list[float]:
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise UsageError(f"--sweep: expected START:STOP:NUM, got {text!r}")
+    start, stop = _float("--sweep START", parts[0]), _float("--sweep STOP", parts[1])
+    try:
+        num = int(parts[2])
+    except ValueError:
+        raise UsageError(f"--sweep NUM: {parts[2]!r} is not a whole number") from None
+    if num < 1:
+        raise UsageError(f"--sweep NUM must be >= 1, got {num}")
+    if num > 1 and not start < stop:
+        raise UsageError(f"--sweep: START ({start}) must be below STOP ({stop})")
+    return list(np.linspace(start, stop, num))
+
+
+def _parse_overrides(items: Sequence[str]) -> dict[str, float]:
+    overrides = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param: expected KEY=VALUE, got {item!r}")
+        overrides[key.strip()] = _float(f"--param {key}", value)
+    return overrides
+
+
+def cmd_models(_args: argparse.Namespace) -> int:
+    """Print every registered model with its sets, control parameter, range and units."""
+    for model in MODELS.values():
+        low, high = model.control.range
+        print(f"{model.name}: {model.title}")
+        print(f"  states     : {', '.join(f'{n} [{u}]' for n, u in zip(model.state_names, model.state_units))}")
+        print(f"  observed   : {model.observed} [{model.observed_unit}]   time unit: {model.time_unit}")
+        print(f"  control    : {model.control.name} [{model.control.unit}] in [{low:g}, {high:g}]"
+              f" ({model.control.long_name})")
+        sets = ", ".join(f"{s}{' (default)' if s == model.default_set else ''}" for s in model.parameter_sets)
+        print(f"  sets       : {sets}")
+        print(f"  defaults   : dt={model.dt:g}, sample_dt={model.sample_dt:g}, "
+              f"transient={model.transient:g}, duration={model.duration:g} {model.time_unit}")
+        print(f"  reference  : {model.reference}")
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Simulate an ensemble over control values and initial states into a trajectory store."""
+    model = get_model(args.model)
+    values = _parse_values(args.values) if args.values is not None else _parse_sweep(args.sweep)
+    out = check_writable(args.output)
+    spec = SimulationSpec(
+        control_values=values,
+        n_ic=args.ic,
+        seed=args.seed,
+        parameter_set=args.set,
+        overrides=_parse_overrides(args.param),
+        transient=args.transient,
+        duration=args.duration,
+        dt=args.dt,
+        sample_dt=args.sample_dt,
+    )
+    if model.control.name in spec.overrides:
+        raise UsageError(f"--param {model.control.name}: this is the control parameter; use --values/--sweep")
+    outside = [v for v in values if not model.control.contains(v)]
+    if outside:
+        low, high = model.control.range
+        _log(f"warning: {len(outside)} control value(s) outside the model's range [{low:g}, {high:g}]")
+    simulate_to_store(model.name, spec, out, provenance(seed=args.seed, rule="cli:simulate"), progress=_log)
+    _log(f"wrote {out} ({len(values)} values x {args.ic} initial states)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neurorecon", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_models = sub.add_parser("models", help="list models, parameter sets, control parameters")
+    p_models.set_defaults(func=cmd_models)
+
+    p_sim = sub.add_parser("simulate", help="simulate a model over control values into a zarr store")
+    p_sim.add_argument("model", help="model name (see `neurorecon models`)")
+    p_sim.add_argument("--set", default=None, help="parameter set (default: the model's)")
+    grid = p_sim.add_mutually_exclusive_group(required=True)
+    grid.add_argument("--values", help="comma-separated control values, e.g. -40,-38")
+    grid.add_argument("--sweep", help="evenly spaced START:STOP:NUM, ends included")
+    p_sim.add_argument("--ic", type=int, default=1, help="initial states per value (default 1)")
+    for name in ("duration", "transient", "dt", "sample-dt"):
+        p_sim.add_argument(f"--{name}", type=float, default=None,
+                           help=f"{name.replace('-', ' ')} in model time units (default: the model's)")
+    p_sim.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a model parameter (repeatable)")
+    p_sim.add_argument("--seed", type=int, default=0, help="seed of the initial states (default 0)")
+    p_sim.add_argument("-o", "--output", required=True, help="output .zarr path")
+    p_sim.set_defaults(func=cmd_simulate)
+    return parser
+
+
+def _attach_negative_values(argv: Sequence[str]) -> list[str]:
+    """Turn ``--values -40,-38`` into ``--values=-40,-38`` so argparse does not read an option."""
+    out: list[str] = []
+    for item in argv:
+        if out and out[-1] in ("--values", "--sweep") and item.startswith("-"):
+            out[-1] = f"{out[-1]}={item}"
+        else:
+            out.append(item)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(_attach_negative_values(sys.argv[1:] if argv is None else argv))
+    try:
+        return args.func(args)
+    except (ModelError, StoreError, UsageError) as exc:
+        print(f"neurorecon {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Ensemble simulator: determinism, chunk invariance, divergence detection, input checks."""
+
+import numba
+import numpy as np
+import pytest
+
+from neurorecon.models import ControlParameter, ModelError, NeuronModel, get_model
+from neurorecon.simulate import SimulationSpec, simulate
+
+
+@numba.njit
+def _blowup_rhs(y, p, dydt):
+    # dx/dt = x^2 + I: from x0 > 0 reaches infinity at finite time ~ 1/x0 (for I = 0).
+    dydt[0] = y[0] * y[0] + p[0]
+
+
+BLOWUP = NeuronModel(
+    name="blowup", title="finite-time blow-up", reference="dx/dt = x^2 + I (textbook)",
+    state_names=("x",), state_units=("1",), time_unit="1", observed="x",
+    control=ControlParameter("I", "1", "offset", (-1.0, 1.0)), parameter_names=("I",),
+    parameter_sets={"default": {"I": 0.0}}, default_set="default", rhs=_blowup_rhs,
+    dt=1e-3, sample_dt=1e-2, transient=0.0, duration=3.0, ic_low=(0.5,), ic_high=(0.6,),
+    spike_threshold=1.0,
+)
+
+
+def test_same_seed_gives_identical_arrays():
+    model = get_model("fitzhugh_nagumo")
+    spec = SimulationSpec(control_values=[0.3, 0.6], n_ic=3, seed=7, transient=10, duration=50)
+    a, b = simulate(model, spec), simulate(model, spec)
+    np.testing.assert_array_equal(a.trajectories, b.trajectories)
+    np.testing.assert_array_equal(a.initial_states, b.initial_states)
+
+
+def test_chunking_of_control_values_does_not_change_results():
+    model = get_model("fitzhugh_nagumo")
+    settings = dict(n_ic=2, seed=3, transient=5, duration=20)
+    whole = simulate(model, SimulationSpec(control_values=[0.2, 0.5, 0.9], **settings))
+    part = simulate(model, SimulationSpec(control_values=[0.5, 0.9], **settings))
+    np.testing.assert_array_equal(whole.trajectories[1:], part.trajectories)
+
+
+def test_block_size_does_not_change_results():
+    model = get_model("fitzhugh_nagumo")
+    spec = SimulationSpec(control_values=[0.5], n_ic=1, transient=3, duration=40)
+    coarse = simulate(model, spec, block_seconds=10.0)
+    fine = simulate(model, spec, block_seconds=1e-9)
+    np.testing.assert_array_equal(coarse.trajectories, fine.trajectories)
+
+
+def test_rk4_matches_exact_solution_below_blowup():
+    # x' = x^2 has x(t) = x0 / (1 - x0 t).
+    spec = SimulationSpec(control_values=[0.0], n_ic=1, seed=0, transient=0.0, duration=1.0)
+    result = simulate(BLOWUP, spec)
+    x0 = result.initial_states[0, 0]
+    exact = x0 / (1.0 - x0 * result.time)
+    np.testing.assert_allclose(result.trajectories[0, 0, 0], exact, rtol=1e-6)
+
+
+def test_divergence_is_flagged_and_not_propagated_silently():
+    spec = SimulationSpec(control_values=[0.0, -1.0], n_ic=1, transient=0.0, duration=3.0)
+    result = simulate(BLOWUP, spec)
+    # I = 0: blows up near t = 1/x0 < 2; I = -1: x0 < 1 decays to the stable point x = -1.
+    assert result.status[0, 0] != 0
+    assert result.status[1, 0] == 0
+    x = result.trajectories[0, 0, 0]
+    assert np.isnan(x[-1]) and np.isfinite(x[0])
+    assert np.all(np.isfinite(result.trajectories[1]))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("duration", -1.0, "duration"),
+        ("duration", float("nan"), "duration"),
+        ("dt", 0.0, "dt"),
+        ("transient", float("inf"), "transient"),
+        ("sample_dt", 0.015, "multiple"),
+        ("control_values", [0.1, float("nan")], "not finite"),
+        ("control_values", [], "no values"),
+        ("n_ic", 0, "initial states"),
+    ],
+)
+def test_bad_settings_raise_model_error_naming_them(field, value, message):
+    spec = {"control_values": [0.5], "n_ic": 1, "dt": 0.01, "sample_dt": 0.1, "duration": 1.0}
+    spec[field] = value
+    with pytest.raises(ModelError, match=message):
+        simulate(get_model("fitzhugh_nagumo"), SimulationSpec(**spec))

@@ -1,0 +1,69 @@
+"""The ``neurorecon`` command: listing models, simulating into a store, refusing bad input."""
+
+import os
+
+import pytest
+
+from neurorecon.cli import main
+from neurorecon.store import read_dataset
+
+
+def test_models_lists_every_model_with_control_and_units(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for name in ("srk", "hh", "morris_lecar", "hindmarsh_rose", "fitzhugh_nagumo"):
+        assert f"{name}:" in out
+    assert "VS [mV] in [-48, -24]" in out
+    assert "snic" in out and "hopf" in out
+
+
+def test_simulate_writes_a_store_with_negative_values_and_overrides(tmp_path, capsys):
+    out = tmp_path / "srk.zarr"
+    code = main(["simulate", "srk", "--values", "-40,-30", "--ic", "2", "--transient", "1",
+                 "--duration", "2", "--param", "gK=9.5", "--seed", "3", "-o", str(out)])
+    assert code == 0
+    ds = read_dataset(out, kind="trajectories")
+    assert list(ds["param"].values) == [-40.0, -30.0]
+    assert ds.sizes["ic"] == 2 and ds.attrs["seed"] == 3
+    assert '"gK": 9.5' in ds.attrs["parameters"]
+    assert "srk:" in capsys.readouterr().err  # progress went to stderr
+
+
+def test_sweep_gives_evenly_spaced_values(tmp_path):
+    out = tmp_path / "fhn.zarr"
+    assert main(["simulate", "fitzhugh_nagumo", "--sweep", "0:1:5", "--duration", "1", "-o", str(out)]) == 0
+    assert list(read_dataset(out)["param"].values) == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nosuch", "--values", "1"], "unknown model 'nosuch'"),
+        (["morris_lecar", "--set", "nosuch", "--values", "1"], "no parameter set 'nosuch'"),
+        (["hh", "--values", "1,nan"], "--values: 'nan' is not finite"),
+        (["hh", "--values", "1,abc"], "--values: 'abc' is not a number"),
+        (["hh", "--sweep", "5:1:3"], "START (5.0) must be below STOP (1.0)"),
+        (["hh", "--sweep", "1:5"], "expected START:STOP:NUM"),
+        (["hh", "--values", "1", "--duration", "-3"], "duration must be a finite number > 0"),
+        (["hh", "--values", "1", "--duration", "inf"], "duration must be a finite number > 0"),
+        (["hh", "--values", "1", "--transient", "-1"], "transient must be a finite number >= 0"),
+        (["hh", "--values", "1", "--param", "gX=1"], "no parameter 'gX'"),
+        (["hh", "--values", "1", "--param", "I=3"], "--param I: this is the control parameter"),
+        (["hh", "--values", "1", "--ic", "0"], "initial states must be >= 1"),
+    ],
+)
+def test_bad_input_fails_with_clear_message_and_no_store(tmp_path, capsys, args, message):
+    out = tmp_path / "out.zarr"
+    argv = ["simulate", *args] + ([] if "--duration" in args else ["--duration", "1"])
+    assert main([*argv, "-o", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
+def test_unwritable_output_fails_before_simulating(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert main(["simulate", "hh", "--values", "1", "--duration", "1", "-o", str(blocker / "x.zarr")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write output" in err and "x.zarr" in err
+    assert "hh:" not in err  # no simulation progress: it stopped first

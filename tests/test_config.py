@@ -1,0 +1,107 @@
+"""Study configuration: defaults filled in, and every invalid config stopped with its key named."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from neurorecon.config import ConfigError, chunks, control_values, load_yaml, validate_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+VALID = {
+    "datasets": {
+        "srk": {
+            "model": "srk",
+            "train": {"values": [-40.0, -38.0]},
+            "heldout": {"start": -48.0, "stop": -24.0, "num": 5},
+            "simulation": {"values_per_chunk": 2},
+        }
+    }
+}
+
+
+def _with(path: str, value):
+    config = copy.deepcopy(VALID)
+    node = config
+    keys = path.split(".")
+    for key in keys[:-1]:
+        node = node[key]
+    if value is _DELETE:
+        del node[keys[-1]]
+    else:
+        node[keys[-1]] = value
+    return config
+
+
+_DELETE = object()
+
+
+def test_defaults_are_filled_in():
+    config = validate_config(VALID, SCHEMA)
+    srk = config["datasets"]["srk"]
+    assert config["seed"] == 0
+    assert srk["parameter_set"] is None and srk["parameters"] == {}
+    assert srk["simulation"]["n_ic"] == 4 and srk["simulation"]["dt"] is None
+    assert "seed" not in VALID  # the input is not modified
+
+
+def test_shipped_configs_are_valid():
+    for path in (ROOT / "config").glob("*.yaml"):
+        validate_config(load_yaml(path), SCHEMA)
+
+
+def test_heldout_grid_and_chunks():
+    srk = validate_config(VALID, SCHEMA)["datasets"]["srk"]
+    assert control_values(srk, "heldout") == [-48.0, -42.0, -36.0, -30.0, -24.0]
+    assert chunks(srk, "heldout") == [[-48.0, -42.0], [-36.0, -30.0], [-24.0]]
+    assert chunks(srk, "train") == [[-40.0, -38.0]]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("datasets.srk.model", "nosuchmodel", r"datasets\.srk\.model: unknown model 'nosuchmodel'"),
+        ("datasets.srk.parameter_set", "snic", r"datasets\.srk\.parameter_set: .*no parameter set 'snic'"),
+        ("datasets.srk.parameters", {"gX": 1.0}, r"datasets\.srk\.parameters: .*no parameter 'gX'"),
+        ("datasets.srk.parameters", {"VS": -40.0}, r"datasets\.srk\.parameters\.VS: this is the control"),
+        ("datasets.srk.train.values", [], r"datasets\.srk\.train\.values: \[\] should be non-empty"),
+        ("datasets.srk.train.values", ["a"], r"datasets\.srk\.train\.values\[0\]: 'a' is not of type"),
+        ("datasets.srk.train.values", [-60.0], r"datasets\.srk\.train\.values\[0\]: -60.0 is outside"),
+        ("datasets.srk.train.values", [-40.0, -40.0], r"datasets\.srk\.train\.values: values repeat"),
+        ("datasets.srk.train", _DELETE, r"datasets\.srk: 'train' is a required property"),
+        ("datasets.srk.heldout.start", -20.0, r"datasets\.srk\.heldout: start \(-20.0\) must be below stop"),
+        ("datasets.srk.heldout.stop", -10.0, r"datasets\.srk\.heldout\.stop: -10.0 is outside"),
+        ("datasets.srk.heldout.num", 1, r"datasets\.srk\.heldout\.num: 1 is less than the minimum of 2"),
+        ("datasets.srk.simulation.duration", -5.0, r"datasets\.srk\.simulation\.duration: -5.0 is less than"),
+        ("datasets.srk.simulation.transient", -1.0, r"datasets\.srk\.simulation\.transient"),
+        ("datasets.srk.simulation.n_ic", 2.5, r"datasets\.srk\.simulation\.n_ic: 2.5 is not of type"),
+        ("datasets.srk.simulation.sample_dt", 0.0015, r"datasets\.srk\.simulation: sample_dt .* multiple of dt"),
+        ("datasets.srk.simulation.typo", 1, r"datasets\.srk\.simulation: Additional properties"),
+        ("datasets", {}, r"datasets: \{\} should be non-empty"),
+        ("seed", -1, r"seed: -1 is less than the minimum of 0"),
+    ],
+)
+def test_invalid_config_names_the_key(path, value, expected):
+    with pytest.raises(ConfigError, match=expected):
+        validate_config(_with(path, value), SCHEMA)
+
+
+def test_yaml_syntax_error_names_the_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("datasets:\n  srk: [unclosed\n")
+    with pytest.raises(ConfigError, match="bad.yaml.*not valid YAML"):
+        load_yaml(path)
+
+
+def test_missing_config_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="nothere.yaml"):
+        load_yaml(tmp_path / "nothere.yaml")
+
+
+def test_yaml_round_trip_of_valid_config(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text(yaml.safe_dump(VALID))
+    assert validate_config(load_yaml(path), SCHEMA)["datasets"]["srk"]["model"] == "srk"

@@ -1,0 +1,35 @@
+# Ground truth: simulate chunks of control values (many values per job), then merge per split.
+
+
+rule simulate_chunk:
+    output:
+        directory("results/{dataset}/truth/chunks/{split}-{chunk}.zarr"),
+    params:
+        settings=simulation_settings,
+        values=chunk_values,
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/simulate_chunk/{split}-{chunk}.log",
+    script:
+        "../scripts/simulate_chunk.py"
+
+
+rule merge_truth:
+    input:
+        truth_chunks,
+    output:
+        directory("results/{dataset}/truth/{split}.zarr"),
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/merge_truth/{split}.log",
+    script:
+        "../scripts/merge_truth.py"
