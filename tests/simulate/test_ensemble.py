@@ -86,3 +86,15 @@ def test_bad_settings_raise_model_error_naming_them(field, value, message):
     spec[field] = value
     with pytest.raises(ModelError, match=message):
         simulate(get_model("fitzhugh_nagumo"), SimulationSpec(**spec))
+
+
+def test_transient_rounded_to_whole_samples_keeps_time_axis_exact():
+    model = get_model("fitzhugh_nagumo")
+    # transient 5.1 is not a whole number of 0.4 sampling intervals: 13 intervals (5.2) are integrated
+    rounded = simulate(model, SimulationSpec(control_values=[0.5], transient=5.1, duration=4.0,
+                                             dt=0.2, sample_dt=0.4))
+    exact = simulate(model, SimulationSpec(control_values=[0.5], transient=0.0, duration=9.2,
+                                           dt=0.2, sample_dt=0.4))
+    assert rounded.transient == pytest.approx(5.2)
+    np.testing.assert_allclose(rounded.time, exact.time[-10:])
+    np.testing.assert_array_equal(rounded.trajectories[..., :], exact.trajectories[..., -10:])

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from .base import ControlParameter, ModelError, NeuronModel
+from .fitzhugh_nagumo import MODEL as FITZHUGH_NAGUMO
+from .hh import MODEL as HH
+from .hindmarsh_rose import MODEL as HINDMARSH_ROSE
+from .morris_lecar import MODEL as MORRIS_LECAR
 from .srk import MODEL as SRK
 
-MODELS: dict[str, NeuronModel] = {model.name: model for model in (SRK,)}
+MODELS: dict[str, NeuronModel] = {
+    model.name: model for model in (SRK, HH, MORRIS_LECAR, HINDMARSH_ROSE, FITZHUGH_NAGUMO)
+}
 
 
 def get_model(name: str) -> NeuronModel:

@@ -29,6 +29,9 @@ class SimulationSpec:
         duration: recorded time after the transient.
         dt: fixed RK4 step.
         sample_dt: interval between recorded samples (a multiple of ``dt``).
+
+    ``transient`` and ``duration`` are rounded to whole sampling intervals; the result reports the
+    rounded values.
     """
 
     control_values: Sequence[float]
@@ -130,6 +133,8 @@ def simulate(
 
     n_transient = int(round(transient / sample_dt))
     n_record = int(round(duration / sample_dt))
+    transient = n_transient * sample_dt  # what is integrated: whole sampling intervals
+    duration = n_record * sample_dt
     out = np.empty((n_param * n_ic, n_state, n_record), dtype=np.float32)
     total = n_transient + n_record
     done = 0
