@@ -178,6 +178,7 @@ def trajectories_dataset(
             "parameters": json.dumps(result.parameters, sort_keys=True),
             "control": control.name,
             "control_unit": control.unit,
+            "control_is_current": bool(control.injected_current),
             "observed": model.observed,
             "spike_threshold": float(model.spike_threshold),
             "time_unit": model.time_unit,

@@ -31,12 +31,15 @@ class ControlParameter:
         unit: physical unit ("mV", "uA/cm^2", "1" for dimensionless).
         long_name: human-readable description for plots.
         range: (low, high) allowed and default study range, in ``unit``.
+        injected_current: the control is an applied current, so an f–I curve and an excitability
+            type (Hodgkin's classes) are meaningful.
     """
 
     name: str
     unit: str
     long_name: str
     range: tuple[float, float]
+    injected_current: bool = False
 
     def contains(self, value: float) -> bool:
         low, high = self.range

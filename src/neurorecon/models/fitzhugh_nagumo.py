@@ -40,7 +40,9 @@ MODEL = NeuronModel(
     state_units=("1", "1"),
     time_unit="1",
     observed="v",
-    control=ControlParameter("I", "1", "injected current", (0.0, 1.5)),
+    control=ControlParameter(
+        "I", "1", "injected current", (0.0, 1.5), injected_current=True
+    ),
     parameter_names=PARAMETER_NAMES,
     parameter_sets={"default": DEFAULT},
     default_set="default",

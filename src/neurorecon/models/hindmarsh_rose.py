@@ -41,7 +41,9 @@ MODEL = NeuronModel(
     state_units=("1", "1", "1"),
     time_unit="1",
     observed="x",
-    control=ControlParameter("I", "1", "injected current", (1.0, 4.0)),
+    control=ControlParameter(
+        "I", "1", "injected current", (1.0, 4.0), injected_current=True
+    ),
     parameter_names=PARAMETER_NAMES,
     parameter_sets={"default": DEFAULT},
     default_set="default",

@@ -55,7 +55,9 @@ MODEL = NeuronModel(
     state_units=("mV", "1"),
     time_unit="ms",
     observed="V",
-    control=ControlParameter("I", "uA/cm^2", "injected current density", (0.0, 150.0)),
+    control=ControlParameter(
+        "I", "uA/cm^2", "injected current density", (0.0, 150.0), injected_current=True
+    ),
     parameter_names=PARAMETER_NAMES,
     parameter_sets={"hopf": HOPF, "snic": SNIC},
     default_set="hopf",

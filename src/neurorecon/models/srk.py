@@ -55,7 +55,9 @@ MODEL = NeuronModel(
     state_units=("mV", "1", "1"),
     time_unit="s",
     observed="V",
-    control=ControlParameter("VS", "mV", "half-activation voltage of the slow current S", (-48.0, -24.0)),
+    control=ControlParameter(
+        "VS", "mV", "half-activation voltage of the slow current S", (-48.0, -24.0)
+    ),
     parameter_names=PARAMETER_NAMES,
     parameter_sets={"default": DEFAULT},
     default_set="default",
