@@ -1,0 +1,59 @@
+"""The dynamics toolkit on the ground-truth models: known regimes, excitability types and exponents."""
+
+import numpy as np
+import pytest
+
+from neurorecon.dynamics import Regime, classify_trajectories, excitability_type, lyapunov_for_store
+from neurorecon.models import get_model
+from neurorecon.simulate import SimulationSpec, simulate
+from neurorecon.store import trajectories_dataset
+
+
+def store(name, values, n_ic=1, parameter_set=None, **times):
+    model = get_model(name)
+    spec = SimulationSpec(control_values=values, n_ic=n_ic, seed=1, parameter_set=parameter_set, **times)
+    return trajectories_dataset(model, simulate(model, spec), parameter_set or model.default_set)
+
+
+def test_srk_rest_bursting_tonic_and_their_exponents():
+    ds = store("srk", [-47.0, -38.0, -28.0], duration=300.0)
+    lyap = lyapunov_for_store(ds, duration=150.0)
+    out = classify_trajectories(ds, lyap)
+    assert out["regime"].values[:, 0].tolist() == [Regime.REST, Regime.BURSTING, Regime.TONIC_SPIKING]
+    assert out["spikes_per_burst_stable"].values[1, 0] and out["spikes_per_burst"].values[1, 0] > 5
+    assert out["lyap_max"].values[0, 0] < -0.1
+    np.testing.assert_allclose(out["lyap_max"].values[1:, 0], 0.0, atol=0.01)
+    assert out["lyap_max"].attrs["units"] == "1/s" and out.attrs["lyap_duration"] == 150.0
+
+
+def test_hodgkin_huxley_tonic_at_10_and_type_two_onset_between_6_and_7():
+    current = np.arange(4.0, 12.01, 0.25)
+    out = classify_trajectories(store("hh", current, n_ic=2, transient=100.0, duration=400.0))
+    assert (out["regime"].sel(param=10.0).values == Regime.TONIC_SPIKING).all()
+    result = excitability_type(current, out["firing_rate"].max("ic").values)
+    assert result.type == "II" and 6.0 <= result.onset <= 7.0
+
+
+@pytest.mark.parametrize(
+    ("parameter_set", "kind", "low", "high"), [("snic", "I", 35.0, 45.0), ("hopf", "II", 85.0, 100.0)]
+)
+def test_morris_lecar_excitability(parameter_set, kind, low, high):
+    current = np.arange(0.0, 120.01, 2.5)
+    out = classify_trajectories(store("morris_lecar", current, parameter_set=parameter_set, duration=3000.0))
+    result = excitability_type(current, out["firing_rate"].max("ic").values)
+    assert result.type == kind and low <= result.onset <= high
+
+
+def test_hindmarsh_rose_bursting_and_chaos():
+    ds = store("hindmarsh_rose", [2.0, 3.1], n_ic=2, duration=3000.0)
+    out = classify_trajectories(ds, lyapunov_for_store(ds))
+    assert (out["regime"].values[0] == Regime.BURSTING).all()
+    assert (out["spikes_per_burst"].values[0] == 2).all()
+    assert (out["regime"].values[1] == Regime.CHAOTIC).all()
+    assert (out["lyap_max"].values[1] > 0.002).all()  # about 0.01 per time unit
+
+
+def test_lyapunov_for_store_needs_final_states():
+    ds = store("fitzhugh_nagumo", [0.5], duration=100.0)
+    with pytest.raises(ValueError, match="final_state"):
+        lyapunov_for_store(ds.drop_vars("final_state"))
