@@ -14,11 +14,17 @@ config.clear()
 config.update(_validated)
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
+include: "workflow/rules/analyse.smk"
 
 
 rule all:
     input:
         truth_stores(),
+        expand("results/{dataset}/truth/regimes.tsv", dataset=DATASETS),
+        truth_figures(),
     default_target: True

@@ -67,3 +67,28 @@ def test_unwritable_output_fails_before_simulating(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot write output" in err and "x.zarr" in err
     assert "hh:" not in err  # no simulation progress: it stopped first
+
+
+def test_classify_prints_summary_and_writes_store_and_csv(tmp_path, capsys):
+    traj = tmp_path / "fhn.zarr"
+    assert main(["simulate", "fitzhugh_nagumo", "--values", "0,0.5", "--ic", "2", "--duration", "300",
+                 "-o", str(traj)]) == 0
+    out, csv = tmp_path / "regimes.zarr", tmp_path / "regimes.csv"
+    assert main(["classify", str(traj), "-o", str(out), "--csv", str(csv)]) == 0
+    printed = capsys.readouterr().out
+    assert "rest -> tonic_spiking between I=0 and 0.5" in printed
+    assert read_dataset(out, kind="regimes")["regime"].values.tolist() == [[0, 0], [2, 2]]
+    header = csv.read_text().splitlines()[0]
+    assert header == "param,ic,regime,regime_name,firing_rate,spikes_per_burst,isi_cv,lyap_max,n_spikes"
+
+
+def test_classify_refuses_a_store_that_is_not_trajectories(tmp_path, capsys):
+    traj = tmp_path / "fhn.zarr"
+    main(["simulate", "fitzhugh_nagumo", "--values", "0.5", "--duration", "50", "-o", str(traj)])
+    regimes = tmp_path / "regimes.zarr"
+    assert main(["classify", str(traj), "--no-lyapunov", "-o", str(regimes)]) == 0
+    capsys.readouterr()
+    assert main(["classify", str(regimes)]) == 2
+    assert "not a trajectory store" in capsys.readouterr().err
+    assert main(["classify", str(tmp_path / "missing.zarr")]) == 2
+    assert "does not exist" in capsys.readouterr().err

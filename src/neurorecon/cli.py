@@ -11,7 +11,9 @@ import numpy as np
 
 from .models import MODELS, ModelError, get_model
 from .simulate import SimulationSpec
-from .store import StoreError, check_writable, provenance
+from .analysis import classify_store, regime_table, summary_lines
+from .dynamics.regimes import check_trajectory_store
+from .store import StoreError, check_writable, provenance, read_dataset, write_dataset, write_table
 from .truth import simulate_to_store
 
 
@@ -107,6 +109,28 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Classify every (param, ic) of a trajectory store; print a summary, write store / CSV."""
+    for option, path in (("-o", args.output), ("--csv", args.csv)):
+        if path is not None:
+            check_writable(path)
+    ds = read_dataset(args.input)
+    try:
+        check_trajectory_store(ds)
+    except ValueError as exc:
+        raise StoreError(f"{args.input}: {exc}") from None
+    regimes = classify_store(ds, lyapunov=not args.no_lyapunov, progress=_log)
+    for line in summary_lines(regimes):
+        print(line)
+    if args.output is not None:
+        write_dataset(regimes, args.output)
+        _log(f"wrote {args.output}")
+    if args.csv is not None:
+        write_table(regime_table(regimes), args.csv)
+        _log(f"wrote {args.csv}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neurorecon", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_sim.add_argument("--seed", type=int, default=0, help="seed of the initial states (default 0)")
     p_sim.add_argument("-o", "--output", required=True, help="output .zarr path")
     p_sim.set_defaults(func=cmd_simulate)
+
+    p_cls = sub.add_parser("classify", help="classify the regimes of a trajectory store")
+    p_cls.add_argument("input", help="trajectory store (.zarr) from `simulate` or a surrogate sweep")
+    p_cls.add_argument("-o", "--output", default=None, help="regime store to write (.zarr)")
+    p_cls.add_argument("--csv", default=None, help="tidy table to write, one row per (param, ic)")
+    p_cls.add_argument("--no-lyapunov", action="store_true",
+                       help="skip Lyapunov exponents (then nothing is classified chaotic)")
+    p_cls.set_defaults(func=cmd_classify)
     return parser
 
 

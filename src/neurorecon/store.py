@@ -220,3 +220,16 @@ def merge_stores(
     attrs["config_hash"] = merged.attrs.get("config_hash", "")
     merged.attrs.update(attrs)
     return write_dataset(merged, output)
+
+
+def write_table(frame, path: str | os.PathLike) -> Path:
+    """Write a pandas DataFrame as CSV (``.csv``) or TSV (any other suffix) atomically."""
+    path = check_writable(path)
+    sep = "," if path.suffix == ".csv" else "\t"
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        frame.to_csv(tmp, sep=sep, index=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -62,3 +62,8 @@ def test_tiny_config_runs_and_merges_chunks(tmp_path):
     assert np.all(np.isfinite(heldout["v"].values))
     log = (tmp_path / "logs/fhn/simulate_chunk/heldout-0.log").read_text()
     assert "fitzhugh_nagumo: 100.0%" in log
+    regimes = read_dataset(tmp_path / "results/fhn/truth/regimes.zarr", kind="regimes")
+    # FitzHugh–Nagumo rests at I = 0 and 1.5 and oscillates at 0.5 and 1.0.
+    assert regimes["regime"].values[:, 0].tolist() == [0, 2, 2, 0]
+    for figure in ("bifurcation", "regimes", "lyapunov", "fi_curve"):
+        assert (tmp_path / f"results/fhn/figures/truth_{figure}.png").stat().st_size > 10_000

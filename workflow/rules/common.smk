@@ -1,5 +1,6 @@
 # Shared helpers: dataset lookup, chunk lists, output paths.
-from neurorecon.config import chunks, config_hash
+from neurorecon.config import chunks
+from neurorecon.models import get_model
 
 DATASETS = sorted(config["datasets"])
 SPLITS = ["train", "heldout"]
@@ -43,3 +44,21 @@ def simulation_settings(wildcards):
         "simulation": {k: v for k, v in ds["simulation"].items() if k != "values_per_chunk"},
         "seed": config["seed"],
     }
+
+
+def control_is_current(dataset):
+    return get_model(config["datasets"][dataset]["model"]).control.injected_current
+
+
+def truth_figures():
+    figures = expand(
+        "results/{dataset}/figures/truth_{figure}.png",
+        dataset=DATASETS,
+        figure=["bifurcation", "regimes", "lyapunov"],
+    )
+    figures += [
+        f"results/{dataset}/figures/truth_fi_curve.png"
+        for dataset in DATASETS
+        if control_is_current(dataset)
+    ]
+    return figures

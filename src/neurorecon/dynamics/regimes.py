@@ -338,7 +338,7 @@ def classify_trajectories(
     peak[divergent] = np.nan
 
     time_unit = ds.attrs.get("time_unit", ds["time"].attrs.get("units", ""))
-    rate_unit = f"1/{time_unit}" if time_unit else ""
+    rate_unit = f"1/{time_unit}" if time_unit not in ("", "1") else "1"
     dims = ("param", "ic")
     out = xr.Dataset(
         {
@@ -440,7 +440,7 @@ def lyapunov_for_store(
         bound=model.divergence_bound, seed=seed,
     )
     dims = ("param", "ic")
-    unit = f"1/{model.time_unit}"
+    unit = f"1/{model.time_unit}" if model.time_unit != "1" else "1"
     return xr.Dataset(
         {
             "lyap_max": (dims, estimate.exponent.reshape(n_param, n_ic), {

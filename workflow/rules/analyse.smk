@@ -1,0 +1,75 @@
+# Regimes of the held-out ground truth, and their figures.
+
+
+rule classify_truth:
+    input:
+        "results/{dataset}/truth/heldout.zarr",
+    output:
+        regimes=directory("results/{dataset}/truth/regimes.zarr"),
+        table="results/{dataset}/truth/regimes.tsv",
+    params:
+        lyapunov=True,
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/classify_truth.log",
+    script:
+        "../scripts/classify.py"
+
+
+rule plot_truth:
+    input:
+        "results/{dataset}/truth/regimes.zarr",
+    output:
+        bifurcation=report(
+            "results/{dataset}/figures/truth_bifurcation.png",
+            caption="../report/bifurcation.rst",
+            category="{dataset}",
+            subcategory="ground truth",
+            labels={"dataset": "{dataset}", "figure": "bifurcation diagram"},
+        ),
+        regimes=report(
+            "results/{dataset}/figures/truth_regimes.png",
+            caption="../report/regime_strip.rst",
+            category="{dataset}",
+            subcategory="ground truth",
+            labels={"dataset": "{dataset}", "figure": "regime strip"},
+        ),
+        lyapunov=report(
+            "results/{dataset}/figures/truth_lyapunov.png",
+            caption="../report/lyapunov.rst",
+            category="{dataset}",
+            subcategory="ground truth",
+            labels={"dataset": "{dataset}", "figure": "largest Lyapunov exponent"},
+        ),
+    params:
+        train_values=lambda wildcards: dataset_config(wildcards)["train"]["values"],
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/plot_truth.log",
+    script:
+        "../scripts/plot_truth.py"
+
+
+rule plot_fi_curve:
+    input:
+        "results/{dataset}/truth/regimes.zarr",
+    output:
+        report(
+            "results/{dataset}/figures/truth_fi_curve.png",
+            caption="../report/fi_curve.rst",
+            category="{dataset}",
+            subcategory="ground truth",
+            labels={"dataset": "{dataset}", "figure": "f-I curve"},
+        ),
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/plot_fi_curve.log",
+    script:
+        "../scripts/plot_fi_curve.py"
