@@ -20,7 +20,9 @@ Codes (CF flags, see :func:`regime_attrs`): 0 rest, 1 subthreshold oscillation, 
    f + ``lyap_abs_tol`` [0], with f the firing rate (spiking) or the oscillation frequency
    (subthreshold), both per time unit: the separation must grow by more than a factor
    exp(lyap_rel_tol) per spike or cycle, well above the error of a finite-time estimate on a limit
-   cycle. Without ``lyap_max`` nothing is chaotic.
+   cycle. Where a standard error of the estimate is known (:func:`classify_trajectories` given the
+   output of :func:`lyapunov_for_store`), ``lyap_max - lyap_sigmas [2] * stderr`` must clear the
+   threshold, so a short, noisy estimate is not called chaos. Without ``lyap_max`` nothing is chaotic.
 
 Per-param multistability: the initial states of one parameter value end in different regimes.
 """
@@ -80,6 +82,7 @@ class ClassifierSettings:
         min_cycles: fewest cycles in the last quarter for a subthreshold oscillation.
         lyap_rel_tol: chaos threshold per spike (or cycle), dimensionless.
         lyap_abs_tol: extra chaos threshold, in 1 / time unit.
+        lyap_sigmas: standard errors the exponent must clear the chaos threshold by, when known.
     """
 
     transient: float = 0.0
@@ -94,6 +97,7 @@ class ClassifierSettings:
     min_cycles: int = 2
     lyap_rel_tol: float = 0.02
     lyap_abs_tol: float = 0.0
+    lyap_sigmas: float = 2.0
 
 
 @numba.njit(cache=True, parallel=True)
@@ -331,7 +335,11 @@ def classify_trajectories(
     else:
         lyap = None if lyap_max is None else _param_ic_values(lyap_max, ds).astype(np.float64)
 
-    result = classify(x, time, threshold, lyap, settings)
+    lyap_for_chaos = lyap
+    if lyap is not None and "lyap_stderr" in lyap_vars:
+        stderr = _param_ic_values(lyap_vars["lyap_stderr"], ds).astype(np.float64)
+        lyap_for_chaos = lyap - settings.lyap_sigmas * np.nan_to_num(stderr)
+    result = classify(x, time, threshold, lyap_for_chaos, settings)
     isi, peak = bifurcation_data(x, time, threshold, k_max, settings.transient, settings.hysteresis)
     divergent = result["regime"] == Regime.DIVERGENT
     isi[divergent] = np.nan
