@@ -20,6 +20,7 @@ setup: $(BIN)/.installed
 
 run: setup
 	$(BIN)/snakemake --profile workflow/profiles/default --cores $(CORES)
+	$(BIN)/snakemake --report results/report.html
 
 test: setup
 	$(BIN)/python -m pytest -q
