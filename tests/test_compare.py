@@ -125,3 +125,14 @@ def test_compare_refuses_different_grids():
     traces = _trace_store(_sines([0.5] * 4, ic=1))
     with pytest.raises(ValueError, match="control grid"):
         compare_stores(regimes, other, traces, traces, [], CompareSettings())
+
+
+def test_forecast_horizon_known_cases():
+    from neurorecon.compare import forecast_horizon
+
+    t = np.arange(1000) * 0.01
+    truth = np.sin(2 * np.pi * t)[None, :].repeat(3, axis=0)
+    prediction = truth.copy()
+    prediction[1, 400:] += 10.0  # leaves the truth at sample 400
+    prediction[2, :] = np.nan
+    np.testing.assert_allclose(forecast_horizon(truth, prediction, 0.01), [10.0, 4.0, 0.0])

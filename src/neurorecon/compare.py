@@ -195,6 +195,30 @@ def _delay_histogram(rows: Sequence[np.ndarray], delay: int, edges: np.ndarray) 
     return hist / hist.sum()
 
 
+def forecast_horizon(truth: np.ndarray, prediction: np.ndarray, sample_dt: float, threshold: float = 0.5) -> np.ndarray:
+    """Time until a forecast leaves the truth, per series.
+
+    The horizon is the time of the first sample where |prediction - truth| exceeds ``threshold``
+    times the standard deviation of that truth series (the whole window if it never does; 0 for a
+    non-finite first sample).
+
+    Args:
+        truth, prediction: (n_series, n_time) observed variable from the same initial state, the
+            first sample being the first forecast step.
+        sample_dt: sampling interval (model time unit).
+
+    Returns:
+        (n_series,) horizons in the model time unit.
+    """
+    truth = np.asarray(truth, dtype=np.float64)
+    prediction = np.asarray(prediction, dtype=np.float64)
+    scale = truth.std(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        off = ~(np.abs(prediction - truth) <= threshold * scale)  # NaN counts as off
+    first = np.where(off.any(axis=1), off.argmax(axis=1), truth.shape[1])
+    return first * sample_dt
+
+
 def lyapunov_sign(lyap: np.ndarray, tolerance: float) -> np.ndarray:
     """(n_param,) sign class of the median exponent over ICs: -1, 0 (|λ| <= tolerance) or +1."""
     median = _median_over_ic(lyap)
