@@ -1,12 +1,14 @@
 # neurorecon: reconstruct neuron dynamics from one observed variable and map their regimes.
 # Thin entry point: config, validation, rule files, target list. Science lives in src/neurorecon.
-from neurorecon.config import ConfigError, validate_config
+from neurorecon.config import ConfigError, load_yaml, validate_config
 
 
 configfile: "config/config.yaml"
 
 
 try:
+    for _path in workflow.configfiles:  # Snakemake's loader keeps the last of repeated keys
+        load_yaml(_path)
     _validated = validate_config(config, workflow.source_path("workflow/schemas/config.schema.yaml"))
 except ConfigError as error:
     raise WorkflowError(f"invalid configuration: {error}") from None

@@ -105,3 +105,10 @@ def test_yaml_round_trip_of_valid_config(tmp_path):
     path = tmp_path / "ok.yaml"
     path.write_text(yaml.safe_dump(VALID))
     assert validate_config(load_yaml(path), SCHEMA)["datasets"]["srk"]["model"] == "srk"
+
+
+def test_duplicate_keys_are_refused_with_file_and_line(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text("datasets:\n  fhn: {model: hh}\n  fhn: {model: srk}\n")
+    with pytest.raises(ConfigError, match=r"(?s)dup.yaml.*duplicate key 'fhn'.*line 3"):
+        load_yaml(path)
