@@ -22,6 +22,8 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/analyse.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/sweep.smk"
 
 
 rule all:
@@ -29,4 +31,5 @@ rule all:
         truth_stores(),
         expand("results/{dataset}/truth/regimes.tsv", dataset=DATASETS),
         truth_figures(),
+        surrogate_outputs(),
     default_target: True

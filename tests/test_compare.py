@@ -110,7 +110,7 @@ def test_compare_stores_of_identical_stores_is_perfect_and_marks_seen_values():
     traces = _trace_store(_sines([0.5] * 6))
     per_param, transitions = compare_stores(regimes, regimes, traces, traces, train_values=[2.0, 3.0])
     assert per_param["seen"].tolist() == [False, False, True, True, False, False]
-    assert per_param["regime_agree"].all() and per_param["lyap_sign_agree"].all()
+    assert per_param["regime_agree"].all() and (per_param["lyap_sign_agree"] == 1.0).all()
     np.testing.assert_allclose(per_param["state_space_divergence"], 0.0, atol=1e-12)
     assert transitions["error"].tolist() == [0.0, 0.0]
     summary = summarise(per_param, transitions)
@@ -136,3 +136,14 @@ def test_forecast_horizon_known_cases():
     prediction[1, 400:] += 10.0  # leaves the truth at sample 400
     prediction[2, :] = np.nan
     np.testing.assert_allclose(forecast_horizon(truth, prediction, 0.01), [10.0, 4.0, 0.0])
+
+
+def test_lyapunov_sign_agreement_is_unknown_without_surrogate_exponents():
+    regime = np.full((3, 1), R)
+    truth = _regime_store(regime, np.zeros((3, 1)))
+    surrogate = truth.copy()
+    surrogate["lyap_max"] = surrogate["lyap_max"] * np.nan
+    traces = _trace_store(_sines([0.5] * 3, ic=1))
+    per_param, transitions = compare_stores(truth, surrogate, traces, traces, [])
+    assert per_param["lyap_sign_agree"].isna().all()
+    assert np.isnan(summarise(per_param, transitions)["lyap_sign_agreement_unseen"])

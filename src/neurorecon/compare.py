@@ -226,6 +226,13 @@ def lyapunov_sign(lyap: np.ndarray, tolerance: float) -> np.ndarray:
     return np.where(np.isfinite(median), sign, 0).astype(np.int8)
 
 
+def _sign_agreement(truth: np.ndarray, surrogate: np.ndarray, tolerance: float) -> np.ndarray:
+    """(n_param,) 1.0 / 0.0 where both exponents are known and their signs agree / differ, else NaN."""
+    agree = (lyapunov_sign(truth, tolerance) == lyapunov_sign(surrogate, tolerance)).astype(np.float64)
+    known = np.isfinite(_median_over_ic(truth)) & np.isfinite(_median_over_ic(surrogate))
+    return np.where(known, agree, np.nan)
+
+
 def compare_stores(
     truth_regimes: xr.Dataset,
     surrogate_regimes: xr.Dataset,
@@ -282,8 +289,8 @@ def compare_stores(
                                      surrogate_regimes["isi"].transpose("param", "ic", "isi_index").values),
         "spectrum_hellinger": spectrum_hellinger(t_x, s_x, settings),
         "state_space_divergence": state_space_divergence(t_x, s_x, settings),
-        "lyap_sign_agree": lyapunov_sign(regime_field(truth_regimes, "lyap_max"), tolerance)
-        == lyapunov_sign(regime_field(surrogate_regimes, "lyap_max"), tolerance),
+        "lyap_sign_agree": _sign_agreement(regime_field(truth_regimes, "lyap_max"),
+                                           regime_field(surrogate_regimes, "lyap_max"), tolerance),
     })
     transitions = pd.DataFrame(
         transition_errors(param, t_regime, s_regime, settings.match_window),
@@ -302,6 +309,10 @@ def summarise(per_param: pd.DataFrame, transitions: pd.DataFrame) -> dict[str, o
         values = series.dropna()
         return float(values.median()) if len(values) else math.nan
 
+    def known_fraction(series: pd.Series) -> float:  # mean of the known 0/1 flags
+        values = series.dropna()
+        return float(values.mean()) if len(values) else math.nan
+
     summary: dict[str, object] = {
         "n_unseen": int(len(unseen)),
         "regime_agreement_unseen": float(unseen["regime_agree"].mean()) if len(unseen) else math.nan,
@@ -313,7 +324,7 @@ def summarise(per_param: pd.DataFrame, transitions: pd.DataFrame) -> dict[str, o
         "isi_distance_median": median(unseen["isi_distance"]),
         "spectrum_hellinger_median": median(unseen["spectrum_hellinger"]),
         "state_space_divergence_median": median(unseen["state_space_divergence"]),
-        "lyap_sign_agreement_unseen": float(unseen["lyap_sign_agree"].mean()) if len(unseen) else math.nan,
+        "lyap_sign_agreement_unseen": known_fraction(unseen["lyap_sign_agree"]),
         "transitions": [
             {key: (None if isinstance(value, float) and math.isnan(value) else value) for key, value in row.items()}
             for row in transitions.to_dict(orient="records")

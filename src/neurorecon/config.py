@@ -100,7 +100,31 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path = DEFAULT
         raise ConfigError(f"config key {_key(error.absolute_path)}: {error.message}")
     for name, dataset in filled["datasets"].items():
         _check_dataset(name, dataset)
+    for name, surrogate in filled.get("surrogates", {}).items():
+        _check_surrogate(name, surrogate, filled["datasets"])
     return filled
+
+
+def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str, Any]) -> None:
+    """Check kind and datasets; replace ``settings`` by the family's complete settings."""
+    from .surrogates import get_family  # torch is imported only when surrogates are configured
+
+    where = f"surrogates.{name}"
+    try:
+        family = get_family(surrogate["kind"])
+    except ValueError as exc:
+        raise ConfigError(f"config key {where}.kind: {exc}") from None
+    for index, dataset in enumerate(surrogate["datasets"]):
+        if dataset not in datasets:
+            raise ConfigError(
+                f"config key {where}.datasets[{index}]: unknown dataset {dataset!r}; "
+                f"datasets: {', '.join(sorted(datasets))}"
+            )
+    try:
+        settings = family.settings_type.from_dict(surrogate["settings"], where=f"{where}.settings")
+    except ValueError as exc:
+        raise ConfigError(f"config key {exc}") from None
+    surrogate["settings"] = settings.to_dict()
 
 
 def _check_dataset(name: str, dataset: dict[str, Any]) -> None:

@@ -1,15 +1,19 @@
 # Shared helpers: dataset lookup, chunk lists, output paths.
-from neurorecon.config import chunks
+from neurorecon.config import chunks, control_values
 from neurorecon.models import get_model
 
 DATASETS = sorted(config["datasets"])
 SPLITS = ["train", "heldout"]
+SURROGATES = sorted(config["surrogates"])
 
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
     split="|".join(SPLITS),
+    surrogate="|".join(SURROGATES) or "no-surrogate",
     chunk=r"\d+",
+    seed=r"\d+",
+    dim=r"\d+",
 
 
 def dataset_config(wildcards):
@@ -62,3 +66,66 @@ def truth_figures():
         if control_is_current(dataset)
     ]
     return figures
+
+
+def surrogate_config(wildcards):
+    return config["surrogates"][wildcards.surrogate]
+
+
+def surrogate_settings(wildcards):
+    """Complete family settings (defaults filled in by validation)."""
+    return surrogate_config(wildcards)["settings"]
+
+
+def latent_dims(wildcards):
+    return surrogate_settings(wildcards)["latent"]["dims"]
+
+
+def latent_curves(wildcards):
+    return expand(
+        "results/{dataset}/{surrogate}/seed{seed}/vae/d{dim}/vae_curve.tsv",
+        dataset=wildcards.dataset,
+        surrogate=wildcards.surrogate,
+        seed=wildcards.seed,
+        dim=latent_dims(wildcards),
+    )
+
+
+def latent_checkpoints(wildcards):
+    return expand(
+        "results/{dataset}/{surrogate}/seed{seed}/vae/d{dim}/vae.pt",
+        dataset=wildcards.dataset,
+        surrogate=wildcards.surrogate,
+        seed=wildcards.seed,
+        dim=latent_dims(wildcards),
+    )
+
+
+def surrogate_runs():
+    """(dataset, surrogate, seed) of every trained surrogate."""
+    return [
+        (dataset, name, seed)
+        for name, surrogate in sorted(config["surrogates"].items())
+        for dataset in surrogate["datasets"]
+        for seed in surrogate["seeds"]
+    ]
+
+
+def surrogate_targets(pattern):
+    return [pattern.format(dataset=d, surrogate=s, seed=k) for d, s, k in surrogate_runs()]
+
+
+def surrogate_outputs():
+    """Everything the surrogate stages end in; empty without configured surrogates."""
+    if not SURROGATES:
+        return []
+    per_run = [
+        "results/{dataset}/{surrogate}/seed{seed}/metrics.json",
+        "results/{dataset}/{surrogate}/seed{seed}/figures/bifurcation.png",
+        "results/{dataset}/{surrogate}/seed{seed}/figures/regimes.png",
+        "results/{dataset}/{surrogate}/seed{seed}/figures/latent_selection.png",
+        "results/{dataset}/{surrogate}/seed{seed}/figures/training_curves.png",
+    ]
+    return [target for pattern in per_run for target in surrogate_targets(pattern)] + [
+        "results/summary.tsv"
+    ]

@@ -1,0 +1,101 @@
+# Surrogate sweep over the held-out grid, its regimes, and the comparison with the truth.
+
+
+rule sweep_surrogate:
+    input:
+        checkpoint="results/{dataset}/{surrogate}/seed{seed}/map/surrogate.pt",
+    output:
+        directory("results/{dataset}/{surrogate}/seed{seed}/sweep.zarr"),
+    params:
+        values=lambda wildcards: control_values(dataset_config(wildcards), "heldout"),
+        settings=lambda wildcards: surrogate_settings(wildcards)["sweep"],
+        device=lambda wildcards: surrogate_config(wildcards)["device"],
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=30,
+        gpu=lambda wildcards: surrogate_config(wildcards)["gpus"],
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/sweep_surrogate.log",
+    script:
+        "../scripts/sweep_surrogate.py"
+
+
+use rule classify_truth as classify_surrogate with:
+    input:
+        "results/{dataset}/{surrogate}/seed{seed}/sweep.zarr",
+    output:
+        regimes=directory("results/{dataset}/{surrogate}/seed{seed}/regimes.zarr"),
+        table="results/{dataset}/{surrogate}/seed{seed}/regimes.tsv",
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/classify_surrogate.log",
+
+
+rule compare:
+    input:
+        truth_regimes="results/{dataset}/truth/regimes.zarr",
+        truth_traces="results/{dataset}/truth/heldout.zarr",
+        surrogate_regimes="results/{dataset}/{surrogate}/seed{seed}/regimes.zarr",
+        surrogate_traces="results/{dataset}/{surrogate}/seed{seed}/sweep.zarr",
+    output:
+        table="results/{dataset}/{surrogate}/seed{seed}/metrics.tsv",
+        summary="results/{dataset}/{surrogate}/seed{seed}/metrics.json",
+    params:
+        train_values=lambda wildcards: dataset_config(wildcards)["train"]["values"],
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/compare.log",
+    script:
+        "../scripts/compare.py"
+
+
+rule plot_comparison:
+    input:
+        truth="results/{dataset}/truth/regimes.zarr",
+        surrogate="results/{dataset}/{surrogate}/seed{seed}/regimes.zarr",
+    output:
+        bifurcation=report(
+            "results/{dataset}/{surrogate}/seed{seed}/figures/bifurcation.png",
+            caption="../report/bifurcation_comparison.rst",
+            category="{dataset}",
+            subcategory="{surrogate}",
+            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
+                    "figure": "bifurcation diagram"},
+        ),
+        regimes=report(
+            "results/{dataset}/{surrogate}/seed{seed}/figures/regimes.png",
+            caption="../report/regime_comparison.rst",
+            category="{dataset}",
+            subcategory="{surrogate}",
+            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
+                    "figure": "regime strips"},
+        ),
+    params:
+        train_values=lambda wildcards: dataset_config(wildcards)["train"]["values"],
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/plot_comparison.log",
+    script:
+        "../scripts/plot_comparison.py"
+
+
+rule aggregate:
+    input:
+        lambda wildcards: surrogate_targets("results/{dataset}/{surrogate}/seed{seed}/metrics.json"),
+    output:
+        "results/summary.tsv",
+    params:
+        runs=surrogate_runs(),
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/aggregate.log",
+    script:
+        "../scripts/aggregate.py"

@@ -1,0 +1,11 @@
+"""Snakemake adapter: summary table across datasets, surrogates and seeds (median and spread)."""
+
+import sys
+
+from neurorecon.aggregate import aggregate_summaries
+from neurorecon.store import write_table
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+table = aggregate_summaries(list(snakemake.input))  # noqa: F821
+write_table(table, snakemake.output[0])  # noqa: F821
+print(table.to_string(), file=sys.stderr)

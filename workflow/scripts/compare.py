@@ -1,0 +1,23 @@
+"""Snakemake adapter: metrics of one surrogate against the held-out truth."""
+
+import sys
+
+from neurorecon.compare import compare_stores, summarise
+from neurorecon.store import read_dataset, write_table
+from neurorecon.training import write_json
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+inputs = snakemake.input  # noqa: F821
+per_param, transitions = compare_stores(
+    read_dataset(inputs.truth_regimes, kind="regimes"),
+    read_dataset(inputs.surrogate_regimes, kind="regimes"),
+    read_dataset(inputs.truth_traces, kind="trajectories"),
+    read_dataset(inputs.surrogate_traces, kind="trajectories"),
+    train_values=snakemake.params.train_values,  # noqa: F821
+)
+summary = summarise(per_param, transitions)
+summary.update({key: value for key, value in dict(snakemake.wildcards).items()})  # noqa: F821
+write_table(per_param, snakemake.output.table)  # noqa: F821
+write_json(snakemake.output.summary, summary)  # noqa: F821
+for key, value in summary.items():
+    print(f"{key}: {value}")

@@ -1,0 +1,20 @@
+"""Snakemake adapter: train the VAE of one latent dimension and seed on the training store."""
+
+import sys
+from pathlib import Path
+
+import torch
+
+from neurorecon.surrogates import VaeSettings, train_vae
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+torch.set_num_threads(snakemake.threads)  # noqa: F821
+train_vae(
+    snakemake.input[0],  # noqa: F821
+    latent_dim=int(snakemake.wildcards.dim),  # noqa: F821
+    settings=VaeSettings.from_dict(snakemake.params.settings, where="vae"),  # noqa: F821
+    seed=int(snakemake.wildcards.seed),  # noqa: F821
+    device=snakemake.params.device,  # noqa: F821
+    out_dir=Path(snakemake.output.checkpoint).parent,  # noqa: F821
+    progress=lambda record: print(record.line()),
+)
