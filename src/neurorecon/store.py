@@ -83,9 +83,23 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
+def remove_stale_siblings(path: Path) -> None:
+    """Remove temporaries a killed write of ``path`` left behind (``.name.tmp-*``, ``.name.old-*``).
+
+    Safe because one path has one writer at a time (a Snakemake job owns its outputs).
+    """
+    for pattern in (f".{path.name}.tmp-*", f".{path.name}.old-*"):
+        for stale in path.parent.glob(pattern):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+
+
 def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     """Write ``ds`` to a zarr v3 store at ``path`` atomically (temporary sibling, then rename)."""
     path = check_writable(path)
+    remove_stale_siblings(path)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         ds.to_zarr(tmp, mode="w", consolidated=False, zarr_format=3)
@@ -225,6 +239,7 @@ def merge_stores(
 def write_table(frame, path: str | os.PathLike) -> Path:
     """Write a pandas DataFrame as CSV (``.csv``) or TSV (any other suffix) atomically."""
     path = check_writable(path)
+    remove_stale_siblings(path)
     sep = "," if path.suffix == ".csv" else "\t"
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:

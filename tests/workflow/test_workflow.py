@@ -1,27 +1,15 @@
 """The Snakemake workflow: lint, fan-out of the default config, fail-fast config errors, a tiny run."""
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from neurorecon.models import get_model
 from neurorecon.store import read_dataset
 
-ROOT = Path(__file__).resolve().parents[2]
-SNAKEMAKE = shutil.which("snakemake", path=str(Path(sys.executable).parent)) or shutil.which("snakemake")
+from .conftest import ROOT, SNAKEMAKE
+from .conftest import run_snakemake as _snakemake
 
 pytestmark = pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed")
-
-
-def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "-d", str(workdir), "--cores", "2", *args],
-        capture_output=True, text=True, timeout=600,
-    )
 
 
 def test_lint_is_clean(tmp_path):

@@ -44,8 +44,9 @@ def simulation_settings(wildcards):
     return {
         "model": ds["model"],
         "parameter_set": ds["parameter_set"],
-        "parameters": ds["parameters"],
-        "simulation": {k: v for k, v in ds["simulation"].items() if k != "values_per_chunk"},
+        # sorted: Snakemake compares params as printed, so key order must not trigger reruns
+        "parameters": dict(sorted(ds["parameters"].items())),
+        "simulation": {k: ds["simulation"][k] for k in sorted(ds["simulation"]) if k != "values_per_chunk"},
         "seed": config["seed"],
     }
 
