@@ -280,18 +280,6 @@ def copy_workdir(source: Path, target: Path) -> Path:
     return target
 
 
-def surrogates_unavailable() -> str | None:
-    """Why configs with a ``surrogates:`` section cannot be validated yet, or None when they can."""
-    try:
-        from neurorecon.surrogates import get_family
-    except Exception as exc:  # torch missing, or the package is mid-edit
-        return f"neurorecon.surrogates does not import: {type(exc).__name__}: {exc}"
-    family = get_family("vae_map")
-    if getattr(family, "settings_type", None) is None:
-        return f"{family.__name__} has no settings_type yet (surrogate settings cannot be validated)"
-    return None
-
-
 def age(path: Path, seconds: float) -> None:
     """Set the modification time of ``path`` to ``seconds`` ago."""
     stamp = time.time() - seconds

@@ -30,7 +30,7 @@ import yaml
 
 from neurorecon.config import ConfigError, load_yaml
 
-from .conftest import SNAKEMAKE, output_of, run_many, run_many_prewarmed, surrogates_unavailable
+from .conftest import SNAKEMAKE, output_of, run_many, run_many_prewarmed
 
 pytestmark = pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed")
 
@@ -68,7 +68,7 @@ class Case:
     id: str
     text: str  # the config file
     expected: tuple[str, ...]  # substrings of Snakemake's output, in this order of importance
-    needs: str = ""  # "" | "surrogates" (neurorecon.surrogates imports) | "surrogate_settings"
+    needs: str = ""  # "" | "surrogates" | "surrogate_settings": the case imports torch
 
 
 def _config(path: str, value, surrogate: bool = False) -> str:
@@ -137,25 +137,12 @@ CASES = [
 ]
 
 
-def _skip_reason(case: Case) -> str | None:
-    if not case.needs:
-        return None
-    reason = surrogates_unavailable()
-    if reason is None:
-        return None
-    if case.needs == "surrogates" and "does not import" not in reason:
-        return None  # kind and dataset names are checked before the settings
-    return reason
-
-
 @pytest.fixture(scope="module")
 def dry_runs(tmp_path_factory) -> dict[str, tuple[Path, str, int]]:
     """case id -> (workdir, Snakemake output, exit status) of ``snakemake -n`` on the case's file."""
     root = tmp_path_factory.mktemp("fail-fast")
     groups: dict[bool, list[tuple[str, Path, tuple[str, ...]]]] = {False: [], True: []}
     for case in CASES:
-        if _skip_reason(case):
-            continue
         folder = root / case.id
         workdir = folder / "work"
         workdir.mkdir(parents=True)
@@ -199,9 +186,6 @@ def test_base_config_passes_and_a_plain_snakemake_process_says_the_same(tmp_path
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_invalid_config_file_fails_before_any_job(case, dry_runs):
-    reason = _skip_reason(case)
-    if reason:
-        pytest.skip(reason)
     workdir, output, status = dry_runs[case.id]
     assert status != 0, output[-3000:]
     for text in case.expected:

@@ -9,7 +9,6 @@
     ``vae_map`` surrogate to the tiny dataset, nothing is trained: the surrogate outputs are created
     as empty placeholders and marked up to date with ``snakemake --touch`` (which records the
     params of every job as a real run would), then each modified config is dry-run.
-    Skipped while ``neurorecon.surrogates`` cannot validate surrogate settings.
     The dry runs of one part run side by side (forks of one process that imported Snakemake once,
     see ``run_many_prewarmed``), each on its own copy of the up-to-date workdir.
     ``test_reordered_keys_plan_nothing``: the same config with its keys in another order plans nothing.
@@ -25,7 +24,7 @@ import yaml
 
 from .conftest import (
     SNAKEMAKE, TINY, PlannedJob, age, check_plan, copy_workdir, output_of, result_stores,
-    run_differences, run_many_prewarmed, run_snakemake, surrogates_unavailable, temporaries,
+    run_differences, run_many_prewarmed, run_snakemake, temporaries,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed")]
@@ -194,9 +193,6 @@ SURROGATE_PLANS = [
 @pytest.fixture(scope="module")
 def surrogate_study(tiny_reference, tmp_path_factory) -> tuple[Path, dict]:
     """A workdir where the whole surrogate study is up to date (truth real, surrogate touched)."""
-    reason = surrogates_unavailable()
-    if reason:
-        pytest.skip(reason)
     root = tmp_path_factory.mktemp("surrogate-study")
     config = yaml.safe_load(TINY.read_text())
     config["surrogates"] = {"vm": SURROGATE}

@@ -1,0 +1,83 @@
+"""The contract every surrogate family fulfils, whatever its internals.
+
+A surrogate is trained on the observed variable of a trajectory store at a few control values and
+can then be run freely at any control value. Families (``vae_map`` now; hybrid neural-ODE gating
+models and spike-time conductance inference later) implement :class:`Surrogate` and register in
+:data:`neurorecon.surrogates.FAMILIES` under their ``family`` name, which checkpoints record.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+STORE_ATTRS = ("model", "observed", "spike_threshold", "time_unit", "sample_dt", "control", "control_unit",
+               "control_is_current", "parameter_set", "parameters")
+"""Descriptive attrs of the training store that a surrogate keeps and its sweeps carry."""
+
+
+@dataclass(frozen=True)
+class ObservedRollout:
+    """Free-running traces of the observed variable over (control value, initial state).
+
+    Attributes:
+        observed: (n_param, n_ic, n_steps) float32 traces in the observed unit, one sample per
+            sampling interval; NaN after a trajectory diverged.
+        status: (n_param, n_ic) int8 :data:`~neurorecon.store.STATUS_FLAGS` code (0 ok).
+    """
+
+    observed: np.ndarray
+    status: np.ndarray
+
+
+class Surrogate(ABC):
+    """A trained surrogate: free-running traces of the observed variable at any control value."""
+
+    family: ClassVar[str]
+    """Registry name of the family, recorded in checkpoints."""
+    settings_type: ClassVar[type]
+    """Settings dataclass of the family (``from_dict(mapping, where)`` / ``to_dict()``), which
+    validates and completes the config section ``surrogates.<name>.settings``."""
+
+    @property
+    @abstractmethod
+    def store_attrs(self) -> dict[str, Any]:
+        """The :data:`STORE_ATTRS` of the training store (those it had)."""
+
+    @property
+    @abstractmethod
+    def training_values(self) -> np.ndarray:
+        """(n_val,) control values of the training data, control unit."""
+
+    @property
+    @abstractmethod
+    def device(self) -> torch.device:
+        """Device the surrogate computes on."""
+
+    @abstractmethod
+    def rollout(
+        self, control_values: np.ndarray, n_ic: int, n_steps: int, transient_steps: int, seed: int
+    ) -> ObservedRollout:
+        """Run freely at every control value from ``n_ic`` initial states (batched).
+
+        Args:
+            control_values: (n_param,) control values, control unit.
+            n_ic: initial states per control value (the same states for every value).
+            n_steps: recorded samples per trajectory.
+            transient_steps: samples run and discarded before recording.
+            seed: seed of the initial states.
+        """
+
+    @abstractmethod
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the surrogate as a checkpoint (state dicts + JSON metadata) at ``path``."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, path: str | os.PathLike, device: str | torch.device = "auto") -> Surrogate:
+        """Restore a surrogate written by :meth:`save`, ready to run on ``device``."""

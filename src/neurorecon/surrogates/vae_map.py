@@ -1,0 +1,183 @@
+"""The ``vae_map`` surrogate family: delay embedding -> VAE -> parameter-conditioned neural map.
+
+Method of record: Kuptsov & Stankevich, Chaos, Solitons & Fractals (2025), arXiv 2411.07055.
+
+Coordinates:
+- observed windows (D_e,) in the observed unit -> scaled by the fitted observed :class:`Scaler`;
+- the VAE encoder mean of a scaled window, standardised per dimension with the mean and standard
+  deviation of the training encodings, is the recovered state z (d,);
+- the control value p (control unit) is scaled by the control :class:`Scaler` fitted on the
+  training values before entering the map;
+- decoding z returns the observed value at the **last** entry of the decoded window (the newest
+  sample), in the observed unit.
+
+One map step is one sampling interval of the training store.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..embedding import EmbeddingSpec, Scaler
+from ..training import CheckpointError, load_checkpoint, resolve_device, save_checkpoint
+from .base import ObservedRollout, Surrogate
+from .settings import VaeMapSettings
+from .neural_map import FreeRun, MapArchitecture, NeuralMap, free_run
+from .vae import Vae, VaeArchitecture, encode_means
+
+
+class VaeMapSurrogate(Surrogate):
+    """A trained VAE plus neural map (see module docstring for the coordinates).
+
+    Args:
+        vae: trained :class:`Vae` (eval mode).
+        net: trained :class:`NeuralMap` on standardised latent states (eval mode).
+        embedding: delay-embedding geometry of the VAE input.
+        observed_scaler: scaling of the observed variable.
+        control_scaler: scaling of the control parameter.
+        latent_mean, latent_std: (d,) standardisation of the encoder means.
+        anchors: (n_anchor, d) standardised encodings of training windows (initial states).
+        info: metadata: ``store_attrs``, ``training_values``, ``seed``, ``settings``, ``ic_noise``,
+            ``bound`` and whatever the training stage records.
+    """
+
+    family: ClassVar[str] = "vae_map"
+    settings_type: ClassVar[type] = VaeMapSettings
+
+    def __init__(
+        self,
+        vae: Vae,
+        net: NeuralMap,
+        embedding: EmbeddingSpec,
+        observed_scaler: Scaler,
+        control_scaler: Scaler,
+        latent_mean: torch.Tensor,
+        latent_std: torch.Tensor,
+        anchors: torch.Tensor,
+        info: dict[str, Any],
+    ) -> None:
+        self.vae = vae.eval()
+        self.net = net.eval()
+        self.embedding = embedding
+        self.observed_scaler = observed_scaler
+        self.control_scaler = control_scaler
+        self.latent_mean = latent_mean
+        self.latent_std = latent_std
+        self.anchors = anchors
+        self.info = info
+
+    @property
+    def store_attrs(self) -> dict[str, Any]:
+        return dict(self.info["store_attrs"])
+
+    @property
+    def training_values(self) -> np.ndarray:
+        return np.asarray(self.info["training_values"], dtype=np.float64)
+
+    @property
+    def device(self) -> torch.device:
+        return self.anchors.device
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.latent_mean.shape[0])
+
+    @torch.no_grad()
+    def encode(self, windows: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """Recovered states (n, d) of observed windows (n, D_e) in the observed unit."""
+        windows = torch.as_tensor(np.asarray(windows, dtype=np.float32), device=self.device)
+        return (encode_means(self.vae, self.observed_scaler.transform(windows)) - self.latent_mean) / self.latent_std
+
+    @torch.no_grad()
+    def decode_observed(self, z: torch.Tensor) -> torch.Tensor:
+        """Observed value (last window entry, observed unit) of recovered states (..., d) -> (...)."""
+        hidden = self.vae.decoder[:-1](z * self.latent_std + self.latent_mean)
+        last = self.vae.decoder[-1]
+        scaled = F.linear(hidden, last.weight[-1:], last.bias[-1:])[..., 0]
+        return self.observed_scaler.inverse(scaled)
+
+    def step(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        """One map step: z (batch, d) recovered states, p (batch, 1) control values (control unit)."""
+        return self.net(z, self.control_scaler.transform(p))
+
+    def initial_states(self, n_ic: int, seed: int) -> torch.Tensor:
+        """(n_ic, d) initial states: random training encodings, the first exact, the others with
+        Gaussian noise of std ``info["ic_noise"]`` (standardised latent units) added."""
+        gen = np.random.default_rng(seed)
+        pick = gen.choice(self.anchors.shape[0], size=n_ic, replace=n_ic > self.anchors.shape[0])
+        noise = gen.standard_normal((n_ic, self.latent_dim)) * float(self.info["ic_noise"])
+        noise[0] = 0.0
+        return self.anchors[torch.as_tensor(pick, device=self.device)] + torch.as_tensor(
+            noise, dtype=self.anchors.dtype, device=self.device)
+
+    def run(self, z0: torch.Tensor, control: np.ndarray, n_steps: int, transient_steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """Free-run a batch and decode.
+
+        Args:
+            z0: (batch, d) starting recovered states.
+            control: (batch,) control values, control unit.
+            n_steps, transient_steps: recorded and discarded map steps.
+
+        Returns:
+            (batch, n_steps) float32 observed traces (NaN where diverged) and (batch,) int8 status.
+        """
+        p = torch.as_tensor(np.asarray(control, dtype=np.float32)[:, None], device=self.device)
+        result: FreeRun = free_run(self.step, z0, p, n_steps, transient_steps, float(self.info["bound"]))
+        observed = torch.cat([self.decode_observed(part) for part in result.z.split(8, dim=0)])
+        observed = torch.where(result.status[:, None] != 0, torch.nan, observed)
+        return observed.float().cpu().numpy(), result.status.cpu().numpy()
+
+    def rollout(
+        self, control_values: np.ndarray, n_ic: int, n_steps: int, transient_steps: int, seed: int
+    ) -> ObservedRollout:
+        control_values = np.asarray(control_values, dtype=np.float64)
+        z0 = self.initial_states(n_ic, seed)
+        n_param = control_values.size
+        observed, status = self.run(z0.repeat(n_param, 1), np.repeat(control_values, n_ic), n_steps, transient_steps)
+        return ObservedRollout(observed.reshape(n_param, n_ic, n_steps), status.reshape(n_param, n_ic))
+
+    def save(self, path: str | os.PathLike) -> None:
+        states = {
+            "vae": self.vae.state_dict(),
+            "map": self.net.state_dict(),
+            "latent": {"mean": self.latent_mean, "std": self.latent_std, "anchors": self.anchors},
+        }
+        metadata = {
+            "family": self.family,
+            "component": "surrogate",
+            "vae_architecture": self.vae.architecture.to_dict(),
+            "map_architecture": self.net.architecture.to_dict(),
+            "embedding": self.embedding.to_dict(),
+            "observed_scaler": self.observed_scaler.to_dict(),
+            "control_scaler": self.control_scaler.to_dict(),
+            "latent_dim": self.latent_dim,
+            **self.info,
+        }
+        save_checkpoint(path, states, metadata)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str | torch.device = "auto") -> VaeMapSurrogate:
+        device = resolve_device(device)
+        states, metadata = load_checkpoint(path, device)
+        if metadata.get("family") != cls.family or metadata.get("component") != "surrogate":
+            raise CheckpointError(
+                f"{str(path)!r} is not a complete {cls.family} surrogate (family={metadata.get('family')!r}, "
+                f"component={metadata.get('component')!r})"
+            )
+        vae = Vae(VaeArchitecture.from_dict(metadata["vae_architecture"])).to(device)
+        vae.load_state_dict(states["vae"])
+        net = NeuralMap(MapArchitecture.from_dict(metadata["map_architecture"])).to(device)
+        net.load_state_dict(states["map"])
+        keys = {"family", "component", "vae_architecture", "map_architecture", "embedding", "observed_scaler",
+                "control_scaler", "latent_dim", "format_version", "neurorecon_version", "torch_version"}
+        info = {key: value for key, value in metadata.items() if key not in keys}
+        return cls(
+            vae, net, EmbeddingSpec.from_dict(metadata["embedding"]), Scaler.from_dict(metadata["observed_scaler"]),
+            Scaler.from_dict(metadata["control_scaler"]), states["latent"]["mean"], states["latent"]["std"],
+            states["latent"]["anchors"], info,
+        )

@@ -1,0 +1,277 @@
+"""Training infrastructure shared by surrogate families: device, seeding, progress, curves,
+checkpoints, atomic file output.
+
+Checkpoint layout: ``<name>.pt`` holds a dict of torch state dicts (tensors only, loaded with
+``weights_only=True``), ``<name>.json`` the metadata (architecture, scalers, settings, training
+control values, seed, versions and :data:`FORMAT_VERSION`). :func:`load_checkpoint` checks the
+format version before anything else.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import __version__
+
+FORMAT_VERSION = 1
+"""Version of the checkpoint layout written by :func:`save_checkpoint`; bump on incompatible change."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, unreadable, or written by an incompatible format version."""
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"``: CUDA when available, else CPU; otherwise the named device.
+
+    Raises:
+        ValueError: an unknown device string, or CUDA requested but not available.
+    """
+    if isinstance(device, torch.device):
+        resolved = device
+    elif device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        try:
+            resolved = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise ValueError(f"device: {device!r} is not 'auto', 'cpu', 'cuda' or 'cuda:N'") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device: {device!r} requested but CUDA is not available")
+    return resolved
+
+
+def seed_everything(seed: int, device: torch.device) -> None:
+    """Seed python, numpy and torch; make torch deterministic on CPU.
+
+    On CUDA, deterministic kernels are requested with ``warn_only`` (some have none) and the cuBLAS
+    workspace is configured, so GPU runs are as repeatable as the hardware allows.
+    """
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if device.type == "cuda":
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    else:
+        torch.use_deterministic_algorithms(True)
+
+
+def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
+    """A torch generator on ``device`` seeded with ``seed``."""
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed)
+    return gen
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One row of a training curve.
+
+    Attributes:
+        stage: what is being trained (e.g. ``"vae"``, ``"map"``).
+        epoch: 1-based epoch number.
+        n_epochs: planned epochs of the stage.
+        loss: mean training loss of the epoch (dimensionless, scaled units).
+        val_loss: loss on the held-back data after the epoch (NaN when not evaluated).
+        lr: learning rate at the end of the epoch.
+        elapsed_s: wall time since the stage started, in s.
+        extra: further named values (e.g. loss components, rollout horizon).
+    """
+
+    stage: str
+    epoch: int
+    n_epochs: int
+    loss: float
+    val_loss: float
+    lr: float
+    elapsed_s: float
+    extra: Mapping[str, float] = field(default_factory=dict)
+
+    def line(self) -> str:
+        """A one-line progress message."""
+        extra = " ".join(f"{key}={value:.4g}" for key, value in self.extra.items())
+        return (f"[{self.stage}] epoch {self.epoch}/{self.n_epochs} loss={self.loss:.5g} "
+                f"val={self.val_loss:.5g} lr={self.lr:.3g} {self.elapsed_s:.1f}s {extra}").rstrip()
+
+    def row(self) -> dict[str, Any]:
+        """Flat dict for a table (``extra`` keys become columns)."""
+        data = asdict(self)
+        data.update(data.pop("extra"))
+        return data
+
+
+Progress = Callable[[EpochRecord], None]
+"""Called once per epoch with the epoch's :class:`EpochRecord`."""
+
+
+def no_progress(record: EpochRecord) -> None:
+    """A :data:`Progress` callback that does nothing."""
+
+
+def print_progress(record: EpochRecord) -> None:
+    """A :data:`Progress` callback printing :meth:`EpochRecord.line` to stdout."""
+    print(record.line(), flush=True)
+
+
+class Stopwatch:
+    """Seconds since construction (monotonic clock)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __call__(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def cosine_lr(optimizer: torch.optim.Optimizer, base_lr: float, final_fraction: float, progress: float) -> float:
+    """Set every group's learning rate on a cosine from ``base_lr`` (progress 0) to
+    ``final_fraction * base_lr`` (progress 1); returns the rate set."""
+    progress = min(max(progress, 0.0), 1.0)
+    lr = base_lr * (final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + np.cos(np.pi * progress)))
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    return float(lr)
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to a temporary sibling of ``path``, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_json(path: str | os.PathLike, data: Mapping[str, Any]) -> Path:
+    """Atomically write ``data`` as indented JSON (NaN written as null)."""
+    text = json.dumps(_json_safe(data), indent=2, sort_keys=False)
+    return atomic_write_bytes(path, (text + "\n").encode())
+
+
+def _json_safe(value):
+    if isinstance(value, Mapping):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.ndarray):
+        return _json_safe(value.tolist())
+    return value
+
+
+def write_curve(path: str | os.PathLike, records: list[EpochRecord]) -> Path:
+    """Atomically write training-curve records as a tab-separated table with a header row."""
+    rows = [record.row() for record in records]
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter="\t", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return atomic_write_bytes(path, buffer.getvalue().encode())
+
+
+def read_curve(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Rows of a table written by :func:`write_curve` (numeric columns as float, else str)."""
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [{key: _number(value) for key, value in row.items()} for row in rows]
+
+
+def _number(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def checkpoint_paths(path: str | os.PathLike) -> tuple[Path, Path]:
+    """(state-dict file, metadata file) of a checkpoint named by either file or by its stem."""
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix in (".pt", ".json") else path
+    return stem.with_suffix(".pt"), stem.with_suffix(".json")
+
+
+def save_checkpoint(
+    path: str | os.PathLike, states: Mapping[str, Mapping[str, torch.Tensor]], metadata: Mapping[str, Any]
+) -> tuple[Path, Path]:
+    """Atomically write a checkpoint: state dicts (``.pt``) and metadata (``.json``).
+
+    Tensors are moved to the CPU first so the file loads on any device. ``metadata`` gets
+    ``format_version``, ``neurorecon_version`` and ``torch_version`` added.
+
+    Returns:
+        The two paths written.
+    """
+    weights, meta = checkpoint_paths(path)
+    cpu = {name: {key: value.detach().cpu() for key, value in state.items()} for name, state in states.items()}
+    buffer = io.BytesIO()
+    torch.save(cpu, buffer)
+    atomic_write_bytes(weights, buffer.getvalue())
+    full = dict(metadata)
+    full.update(format_version=FORMAT_VERSION, neurorecon_version=__version__, torch_version=torch.__version__)
+    write_json(meta, full)
+    return weights, meta
+
+
+def read_checkpoint_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The metadata of a checkpoint, after checking its format version.
+
+    Raises:
+        CheckpointError: missing or unreadable metadata, or an incompatible format version.
+    """
+    _, meta = checkpoint_paths(path)
+    try:
+        metadata = json.loads(meta.read_text())
+    except FileNotFoundError:
+        raise CheckpointError(f"checkpoint metadata {str(meta)!r} does not exist") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"checkpoint metadata {str(meta)!r} is unreadable: {exc}") from None
+    version = metadata.get("format_version") if isinstance(metadata, dict) else None
+    if version != FORMAT_VERSION:
+        written_by = metadata.get("neurorecon_version", "unknown") if isinstance(metadata, dict) else "unknown"
+        raise CheckpointError(
+            f"checkpoint {str(meta)!r} has format version {version!r} (written by neurorecon "
+            f"{written_by}); this neurorecon {__version__} reads format version {FORMAT_VERSION}: "
+            "retrain the surrogate or use the neurorecon version that wrote it"
+        )
+    return metadata
+
+
+def load_checkpoint(
+    path: str | os.PathLike, device: torch.device | str = "cpu"
+) -> tuple[dict[str, dict[str, torch.Tensor]], dict[str, Any]]:
+    """(state dicts on ``device``, metadata) of a checkpoint written by :func:`save_checkpoint`.
+
+    Raises:
+        CheckpointError: see :func:`read_checkpoint_metadata`; or missing/unreadable weights.
+    """
+    metadata = read_checkpoint_metadata(path)
+    weights, _ = checkpoint_paths(path)
+    try:
+        states = torch.load(weights, map_location=device, weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"checkpoint weights {str(weights)!r} do not exist") from None
+    except Exception as exc:  # torch raises several types for corrupt files
+        raise CheckpointError(f"checkpoint weights {str(weights)!r} are unreadable: {exc}") from None
+    return states, metadata

@@ -1,0 +1,174 @@
+"""The vae_map stages end to end on a tiny synthetic store: outputs, sweep layout, checkpoints,
+reproducibility and clear errors for bad input. Networks and epochs are tiny: this tests the
+plumbing, not the quality (see benchmarks/ and the issue report for that)."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import xarray as xr
+
+from neurorecon.dynamics import classify_trajectories
+from neurorecon.embedding import EmbeddingError
+from neurorecon.store import StoreError, write_dataset
+from neurorecon.surrogates import (
+    FAMILIES, LatentSelection, MapSettings, RolloutCheckSettings, VaeMapSurrogate, VaeSettings, get_family,
+    load_surrogate, select_latent, sweep, train_map, train_vae,
+)
+from neurorecon.training import FORMAT_VERSION, CheckpointError, load_checkpoint
+
+VALUES = (1.0, 2.0)
+SAMPLE_DT = 0.01
+VAE = VaeSettings(embedding_dim=10, stride=2, hidden=(16, 16), epochs=3, batch_size=64)
+MAP = MapSettings(
+    hidden=16, depth=1, epochs=3, batches_per_epoch=5, batch_size=16, horizon_start=2, horizon_max=4,
+    ramp_epochs=2, check_from_epoch=2, check=RolloutCheckSettings(n_steps=300, transient_steps=50, n_ic=2),
+)
+
+
+def _store(values=VALUES, n_time=1500):
+    """Spiky periodic voltage (spike rate grows with the control); the hidden state is all NaN."""
+    t = SAMPLE_DT * np.arange(n_time)
+    phase = np.array([0.0, 1.3])  # two initial states
+    rate = 1.0 + 0.5 * np.asarray(values, dtype=float)
+    v = -60.0 + 50.0 * np.sin(np.pi * (rate[:, None, None] * t + phase[None, :, None])) ** 16
+    shape = v.shape
+    return xr.Dataset(
+        {
+            "V": (("param", "ic", "time"), v.astype(np.float32), {"units": "mV"}),
+            "h": (("param", "ic", "time"), np.full(shape, np.nan, dtype=np.float32)),
+            "status": (("param", "ic"), np.zeros(shape[:2], dtype=np.int8)),
+        },
+        coords={
+            "param": ("param", list(values), {"units": "uA/cm2", "long_name": "I"}),
+            "ic": np.arange(shape[1]),
+            "time": ("time", 100.0 + t, {"units": "s"}),
+        },
+        attrs={"kind": "trajectories", "observed": "V", "spike_threshold": -35.0, "time_unit": "s",
+               "sample_dt": SAMPLE_DT, "control": "I", "control_unit": "uA/cm2", "model": "toy"},
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("vae_map")
+    store = write_dataset(_store(), root / "train.zarr")
+    lines = []
+    curves = [train_vae(store, d, VAE, seed=3, device="cpu", out_dir=root / f"vae{d}",
+                        progress=lambda r: lines.append(r.line())).curve for d in (1, 2)]
+    choice = select_latent(curves, LatentSelection(dims=(1, 2), rel_tol=1e9), root / "latent.json")
+    outputs = train_map(store, root / f"vae{choice.latent_dim}" / "vae", MAP, seed=3, device="cpu",
+                        out_dir=root / "map")
+    return {"root": root, "store": store, "curves": curves, "choice": choice, "outputs": outputs, "lines": lines}
+
+
+def test_stages_write_their_outputs(trained):
+    root, outputs = trained["root"], trained["outputs"]
+    assert len(trained["lines"]) == 2 * VAE.epochs and "epoch 3/3" in trained["lines"][-1]
+    for d in (1, 2):
+        assert (root / f"vae{d}" / "vae.pt").exists() and (root / f"vae{d}" / "vae.json").exists()
+    assert trained["choice"].elbow == 1  # the smallest d within the (huge) tolerance
+    assert trained["choice"].latent_dim == 2  # elbow + margin 1
+    latent = json.loads((root / "latent.json").read_text())
+    assert latent["latent_dim"] == 2 and latent["elbow"] == 1 and set(latent["levels"]) == {"1", "2"}
+    assert outputs.checkpoint.with_suffix(".pt").exists() and outputs.curve.exists()
+    check = json.loads(outputs.check.read_text())
+    assert {"selected_epoch", "training_truth", "selected", "epochs"} <= set(check)
+    assert [value["control"] for value in check["selected"]["values"]] == list(VALUES)
+    assert len(check["selected"]["values"][0]["traces"]) == MAP.check.n_ic
+    assert not list(root.rglob(".*tmp*"))
+
+
+def test_sweep_has_the_truth_store_layout(trained):
+    values = np.array([0.5, 1.5, 2.5])
+    ds = sweep(trained["root"] / "map", values, n_ic=3, n_steps=400, transient_steps=100, seed=0, device="cpu")
+    assert ds["V"].dims == ("param", "ic", "time") and ds["V"].shape == (3, 3, 400)
+    assert ds["V"].dtype == np.float32 and ds["status"].dtype == np.int8
+    assert ds["status"].dims == ("param", "ic")
+    assert np.array_equal(ds["param"].values, values)
+    assert ds["time"].values[0] == pytest.approx(101 * SAMPLE_DT)
+    assert np.allclose(np.diff(ds["time"].values), SAMPLE_DT)
+    for coord in ("param", "time"):
+        assert "units" in ds[coord].attrs
+    attrs = ds.attrs
+    assert attrs["kind"] == "trajectories" and attrs["source"] == "surrogate"
+    for key, value in {"observed": "V", "spike_threshold": -35.0, "time_unit": "s", "sample_dt": SAMPLE_DT,
+                       "control": "I", "model": "toy"}.items():
+        assert attrs[key] == value
+    regimes = classify_trajectories(ds)  # the truth classifier takes the surrogate store as is
+    assert regimes["regime"].shape == (3, 3)
+    path = write_dataset(ds, trained["root"] / "sweep.zarr")
+    assert path.exists()
+
+
+def test_checkpoint_round_trip_is_bit_for_bit(trained, tmp_path):
+    first = load_surrogate(trained["root"] / "map", "cpu")
+    first.save(tmp_path / "copy")
+    second = load_surrogate(tmp_path / "copy.json", "cpu")
+    states_a, meta_a = load_checkpoint(trained["outputs"].checkpoint)
+    states_b, meta_b = load_checkpoint(tmp_path / "copy")
+    assert meta_a == meta_b
+    for part in states_a:
+        assert states_a[part].keys() == states_b[part].keys()
+        for key in states_a[part]:
+            assert torch.equal(states_a[part][key], states_b[part][key])
+    values = np.array([1.0, 1.7])
+    a = first.rollout(values, 2, 200, 10, seed=5)
+    b = second.rollout(values, 2, 200, 10, seed=5)
+    assert np.array_equal(a.observed, b.observed, equal_nan=True) and np.array_equal(a.status, b.status)
+    assert isinstance(second, VaeMapSurrogate) and second.latent_dim == trained["choice"].latent_dim
+    assert np.array_equal(second.training_values, VALUES)
+
+
+def test_training_is_repeatable_on_cpu(trained, tmp_path):
+    train_vae(trained["store"], 1, VAE, seed=3, device="cpu", out_dir=tmp_path)
+    again, _ = load_checkpoint(tmp_path / "vae")
+    before, _ = load_checkpoint(trained["root"] / "vae1" / "vae")
+    for key, value in before["vae"].items():
+        assert torch.equal(value, again["vae"][key])
+
+
+def test_incompatible_checkpoint_version_is_a_clear_error(trained, tmp_path):
+    load_surrogate(trained["root"] / "map").save(tmp_path / "old")
+    meta = tmp_path / "old.json"
+    data = json.loads(meta.read_text())
+    data["format_version"] = FORMAT_VERSION - 1
+    meta.write_text(json.dumps(data))
+    with pytest.raises(CheckpointError, match="format version"):
+        load_surrogate(tmp_path / "old")
+
+
+def test_wrong_checkpoint_kinds_are_clear_errors(trained):
+    root = trained["root"]
+    with pytest.raises(CheckpointError, match="not a vae_map VAE checkpoint"):
+        train_map(trained["store"], root / "map" / "surrogate", MAP, seed=0, device="cpu", out_dir=root / "x")
+    with pytest.raises(CheckpointError, match="not a complete vae_map surrogate"):
+        load_surrogate(root / "vae1" / "vae")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_surrogate(root / "nowhere")
+
+
+def test_bad_inputs_are_clear_errors(trained, tmp_path):
+    with pytest.raises(EmbeddingError, match="spans 2000 samples"):
+        train_vae(trained["store"], 1, VaeSettings(embedding_dim=2000), seed=0, device="cpu", out_dir=tmp_path)
+    empty = write_dataset(_store(values=()), tmp_path / "empty.zarr")
+    with pytest.raises(EmbeddingError, match="no training values"):
+        train_vae(empty, 1, VAE, seed=0, device="cpu", out_dir=tmp_path)
+    with pytest.raises(StoreError, match="does not exist"):
+        train_vae(tmp_path / "missing.zarr", 1, VAE, seed=0, device="cpu", out_dir=tmp_path)
+    with pytest.raises(ValueError, match="latent scan is empty"):
+        select_latent([], LatentSelection())
+    with pytest.raises(ValueError, match="two VAE curves"):
+        select_latent(trained["curves"] * 2, LatentSelection())
+    with pytest.raises(ValueError, match="at least one control value"):
+        sweep(trained["root"] / "map", [], 1, 10, 0, seed=0, device="cpu")
+    other = write_dataset(_store(values=(1.0, 3.0)), tmp_path / "other.zarr")
+    with pytest.raises(ValueError, match="differ from the VAE"):
+        train_map(other, trained["root"] / "vae1" / "vae", MAP, seed=0, device="cpu", out_dir=tmp_path)
+
+
+def test_registry():
+    assert get_family("vae_map") is VaeMapSurrogate is FAMILIES["vae_map"]
+    with pytest.raises(ValueError, match="unknown surrogate family 'ode'.*vae_map"):
+        get_family("ode")

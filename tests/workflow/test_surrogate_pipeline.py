@@ -1,0 +1,45 @@
+"""The whole pipeline with a (deliberately tiny) surrogate: train, select, sweep, classify, compare."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neurorecon.store import read_dataset
+
+from .conftest import ROOT, SNAKEMAKE, run_snakemake
+
+pytestmark = pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed")
+
+
+def test_tiny_surrogate_study_runs_end_to_end(tmp_path):
+    run = run_snakemake(tmp_path, "--configfile", str(ROOT / "config" / "tiny_surrogate.yaml"))
+    assert run.returncode == 0, run.stderr[-4000:]
+    seed_dir = tmp_path / "results/fhn/vae_map/seed0"
+
+    choice = json.loads((seed_dir / "latent.json").read_text())
+    assert choice["latent_dim"] in (1, 2) and set(choice["levels"]) == {"1", "2"}
+
+    truth = read_dataset(tmp_path / "results/fhn/truth/heldout.zarr", kind="trajectories")
+    sweep = read_dataset(seed_dir / "sweep.zarr", kind="trajectories")
+    np.testing.assert_array_equal(sweep["param"].values, truth["param"].values)
+    assert sweep.attrs["source"] == "surrogate" and sweep.attrs["observed"] == "v"
+    assert sweep["v"].dims == ("param", "ic", "time") and sweep.sizes["time"] == 300
+    assert "status" in sweep
+
+    regimes = read_dataset(seed_dir / "regimes.zarr", kind="regimes")
+    assert regimes["regime"].shape == (4, 2)
+
+    metrics = json.loads((seed_dir / "metrics.json").read_text())
+    # held-out grid 0, 0.5, 1.0, 1.5 with training values 0.5 and 0.8: 0.5 is seen, three are unseen
+    assert metrics["n_unseen"] == 3
+    assert {t["kind"] for t in metrics["transitions"]} == {"rest->tonic_spiking", "tonic_spiking->rest"}
+    table = pd.read_csv(seed_dir / "metrics.tsv", sep="\t")
+    assert list(table["param"]) == [0.0, 0.5, 1.0, 1.5]
+    assert table["seen"].tolist() == [False, True, False, False]
+
+    summary = pd.read_csv(tmp_path / "results/summary.tsv", sep="\t")
+    assert summary[["dataset", "surrogate", "n_seeds"]].values.tolist() == [["fhn", "vae_map", 1]]
+    for figure in ("latent_selection", "training_curves", "bifurcation", "regimes"):
+        assert (seed_dir / "figures" / f"{figure}.png").stat().st_size > 10_000
