@@ -262,13 +262,14 @@ def test_sweep_lays_diverged_rollouts_out_as_status_and_they_classify_divergent(
 _RUN_SCRIPT = textwrap.dedent("""
     import runpy, sys, types
     sys.path.insert(0, {root!r})
-    import neurorecon.surrogates as surrogates
+    import neurorecon.surrogates  # noqa: F401  (the package exports a function named sweep,
+    sweep_module = sys.modules["neurorecon.surrogates.sweep"]  # so take the module itself)
     from tests.test_divergence import PARAM, make_toy_surrogate
 
     class Wildcards(dict):
         __getattr__ = dict.__getitem__
 
-    surrogates.load_surrogate = lambda path, device="auto": make_toy_surrogate()
+    sweep_module.load_surrogate = lambda path, device="auto": make_toy_surrogate()
     for name, values in (("diverging", PARAM), ("fine", PARAM[:2])):
         ns = types.SimpleNamespace
         snakemake = ns(
