@@ -89,9 +89,9 @@ def bench_map(device: torch.device, seconds: float, sync, latent_dim: int = 4) -
 
     def step():
         pieces, p = series.pieces(settings.batch_size, settings.horizon_max + 1, gen)
-        rollout, one_step = sequence_losses(net, pieces, p)
+        rollout, one_step, mean_state = sequence_losses(net, pieces, p)
         optimizer.zero_grad(set_to_none=True)
-        (rollout + settings.one_step_weight * one_step).backward()
+        (rollout + settings.one_step_weight * one_step + settings.mean_weight * mean_state).backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), settings.grad_clip)
         optimizer.step()
 

@@ -125,3 +125,27 @@ def test_pieces_stay_inside_one_segment():
     assert torch.equal(p[:, 0], segment[:, 0] - 1)
     with pytest.raises(ValueError, match="do not fit"):
         series.pieces(1, 21, generator(1))
+
+
+def _tiny_settings(**changes):
+    base = dict(hidden=8, depth=1, epochs=3, batches_per_epoch=2, batch_size=8, horizon_start=1, horizon_max=2,
+                ramp_epochs=0, check_from_epoch=1, patience=100)
+    return MapSettings(**{**base, **changes})
+
+
+def test_judge_selects_the_checkpoint_and_extra_epochs_run_until_one_passes():
+    series = _logistic_series(n_per_value=4)
+    verdicts = iter([False, False, False, False, True, False, False])
+
+    def judge(net):
+        passed = next(verdicts)
+        return (float(passed),), {"passed": passed}
+
+    seed_everything(0, torch.device("cpu"))
+    fit = fit_map(series, _tiny_settings(extra_epochs=10), generator(0), lambda record: None, judge)
+    assert [epoch for epoch, _ in fit.judged] == [1, 2, 3, 4, 5]  # stops after the first pass
+    assert fit.selected_epoch == 5 and fit.report == {"passed": True}
+
+    never = fit_map(series, _tiny_settings(extra_epochs=2), generator(0), lambda record: None,
+                    lambda net: ((0.0,), {"passed": False}))
+    assert len(never.records) == 5  # 3 planned + 2 extra, then gives up with the best ranked one

@@ -146,24 +146,31 @@ def horizon(epoch: int, settings: MapSettings) -> int:
     return round(settings.horizon_start * ratio ** ((epoch - 1) / (settings.ramp_epochs - 1)))
 
 
-def sequence_losses(net: NeuralMap, pieces: torch.Tensor, p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(rollout loss, one-step loss) on pieces (batch, K + 1, d) with controls p (batch, 1).
+def sequence_losses(
+    net: NeuralMap, pieces: torch.Tensor, p: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(rollout, one-step, mean-state) losses on pieces (batch, K + 1, d) with controls p (batch, 1).
 
     The rollout loss is the mean squared error of the free-running rollout from the first state
     (standardised latent units); the one-step loss the mean squared error of teacher-forced single
-    steps, measured in units of the map's step scale (the increments' standard deviation).
+    steps, measured in units of the map's step scale (the increments' standard deviation); the
+    mean-state loss the squared error of the rollout's mean state over the piece, which follows
+    the slow drift and ignores the phase of fast oscillations.
     """
     batch, length, d = pieces.shape
     z = pieces[:, 0]
     rollout = pieces.new_zeros(())
+    total = torch.zeros_like(z)
     for k in range(1, length):
         z = net(z, p)
         rollout = rollout + (z - pieces[:, k]).pow(2).mean()
+        total = total + z
     rollout = rollout / (length - 1)
+    mean_state = (total / (length - 1) - pieces[:, 1:].mean(dim=1)).pow(2).mean()
     flat_p = p[:, None, :].expand(batch, length - 1, 1).reshape(-1, 1)
     start, target = pieces[:, :-1].reshape(-1, d), pieces[:, 1:].reshape(-1, d)
     one_step = ((net(start, flat_p) - target) / net.step_scale).pow(2).mean()
-    return rollout, one_step
+    return rollout, one_step, mean_state
 
 
 Judge = Callable[[NeuralMap], tuple[tuple[float, ...], dict[str, Any]]]
@@ -213,16 +220,17 @@ def _train_epoch(
     settings: MapSettings,
     gen: torch.Generator,
     first_step: int,
-) -> tuple[float, float, float, float]:
-    """One epoch at horizon ``k``; returns mean (total, rollout, one-step) loss and the last lr."""
+) -> tuple[float, float, float, float, float]:
+    """One epoch at horizon ``k``; returns mean (total, rollout, one-step, mean-state) loss and the
+    last learning rate."""
     total_steps = settings.epochs * settings.batches_per_epoch
-    sums = torch.zeros(3, device=fitted.z.device)
+    sums = torch.zeros(4, device=fitted.z.device)
     net.train()
     for step in range(settings.batches_per_epoch):
         lr = cosine_lr(optimizer, settings.lr, settings.lr_final_fraction, (first_step + step) / total_steps)
         pieces, p = fitted.pieces(settings.batch_size, k + 1, gen)
-        rollout, one_step = sequence_losses(net, pieces, p)
-        loss = rollout + settings.one_step_weight * one_step
+        rollout, one_step, mean_state = sequence_losses(net, pieces, p)
+        loss = rollout + settings.one_step_weight * one_step + settings.mean_weight * mean_state
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), settings.grad_clip)
@@ -230,9 +238,8 @@ def _train_epoch(
         with torch.no_grad():
             for mean, current in zip(average.parameters(), net.parameters()):
                 mean.lerp_(current, 1.0 - settings.ema_decay)
-            sums += torch.stack([loss, rollout, one_step])
-    total, rollout, one_step = (sums / settings.batches_per_epoch).tolist()
-    return total, rollout, one_step, lr
+            sums += torch.stack([loss, rollout, one_step, mean_state])
+    return (*(sums / settings.batches_per_epoch).tolist(), lr)
 
 
 def fit_map(
@@ -279,13 +286,13 @@ def fit_map(
             break
         start = clock()
         k = horizon(epoch, settings)
-        total, rollout, one_step, lr = _train_epoch(
+        total, rollout, one_step, mean_state, lr = _train_epoch(
             net, average, optimizer, fitted, k, settings, gen, (epoch - 1) * settings.batches_per_epoch)
         rate = settings.batches_per_epoch * settings.batch_size * k / max(clock() - start, 1e-9)
         with torch.no_grad():
-            val_rollout, val_one_step = sequence_losses(average, val_pieces, val_p)
+            val_rollout, val_one_step, _ = sequence_losses(average, val_pieces, val_p)
         val = float(val_rollout)
-        extra: dict[str, float] = {"horizon": k, "rollout": rollout, "one_step": one_step,
+        extra: dict[str, float] = {"horizon": k, "rollout": rollout, "one_step": one_step, "mean_state": mean_state,
                                    "val_one_step": float(val_one_step), "samples_per_s": rate}
         if epoch >= settings.check_from_epoch:
             key, report = judge(average) if judge is not None else ((), {})

@@ -219,6 +219,6 @@ class TrainingValueCheck:
         shape = (self.truth.control.size, s.n_ic)
         report = check_rollouts(self.truth, observed.reshape(*shape, -1), status.reshape(shape), self.sample_dt,
                                 self.spike_threshold, s)
-        summary = {"passed": report["passed"], "check_values_passed": report["n_values_passed"], "check_traces_passed": report["n_traces_passed"],
-                   "check_error": report["error"], "report": report}
+        summary = {"passed": report["passed"], "check_values_passed": report["n_values_passed"],
+                   "check_traces_passed": report["n_traces_passed"], "check_error": report["error"], "report": report}
         return rank_key(report), summary

@@ -229,7 +229,7 @@ class RolloutCheckSettings(_Settings):
 
     n_steps: int = 20_000
     transient_steps: int = 2_000
-    n_ic: int = 2
+    n_ic: int = 4
     spikes_per_burst_tol: float = 1.0
     period_rel_tol: float = 0.25
 
@@ -267,6 +267,7 @@ class MapSettings(_Settings):
         horizon_max: K reached after ``ramp_epochs`` epochs and kept after that.
         ramp_epochs: epochs over which K grows geometrically from ``horizon_start`` to ``horizon_max``.
         one_step_weight: weight of the teacher-forced one-step loss added to the rollout loss.
+        mean_weight: weight of the mean-state loss (error of the rollout's mean over the piece).
         lr: Adam learning rate at the start, cosine decay to ``lr * lr_final_fraction``.
         lr_final_fraction: see ``lr``.
         weight_decay: AdamW weight decay.
@@ -289,18 +290,19 @@ class MapSettings(_Settings):
     batch_size: int = 128
     batches_per_epoch: int = 100
     epochs: int = 30
-    extra_epochs: int = 0
+    extra_epochs: int = 6
     horizon_start: int = 2
     horizon_max: int = 50
     ramp_epochs: int = 15
     one_step_weight: float = 0.05
+    mean_weight: float = 0.0
     lr: float = 1e-3
     lr_final_fraction: float = 0.1
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     ema_decay: float = 0.99
     patience: int = 10
-    check_from_epoch: int = 10
+    check_from_epoch: int = 12
     bound: float = 100.0
     ic_noise: float = 0.2
     check: RolloutCheckSettings = field(default_factory=RolloutCheckSettings)
@@ -319,6 +321,7 @@ class MapSettings(_Settings):
         "horizon_max": (_positive, "must be >= 1"),
         "ramp_epochs": (lambda v: v >= 0, "must be >= 0"),
         "one_step_weight": (lambda v: v >= 0, "must be >= 0"),
+        "mean_weight": (lambda v: v >= 0, "must be >= 0"),
         "lr": (_positive, "must be > 0"),
         "lr_final_fraction": (lambda v: 0 < v <= 1, "must be in (0, 1]"),
         "weight_decay": (lambda v: v >= 0, "must be >= 0"),

@@ -191,7 +191,8 @@ def _check_starts(series: LatentSeries, control: np.ndarray, n_ic: int, seed: in
     """Encoded training states at random times, ``n_ic`` per training value (rows ordered by value)."""
     rng = np.random.default_rng(seed + 1)
     values = np.unique(control)
-    starts = [_pick_states(series.z, np.flatnonzero(control == value), n_ic, series.z.shape[1], rng) for value in values]
+    n_time = series.z.shape[1]
+    starts = [_pick_states(series.z, np.flatnonzero(control == value), n_ic, n_time, rng) for value in values]
     return torch.cat(starts), np.repeat(values, n_ic)
 
 

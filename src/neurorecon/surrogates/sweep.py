@@ -67,7 +67,8 @@ def sweep(
     time_unit = str(attrs.get("time_unit", ""))
     time = (transient_steps + 1 + np.arange(n_steps)) * sample_dt
     coords = {
-        "param": ("param", control_values, {"units": attrs.get("control_unit", ""), "long_name": attrs.get("control", "control"),
+        "param": ("param", control_values, {"units": attrs.get("control_unit", ""),
+                                            "long_name": attrs.get("control", "control"),
                                             "control": attrs.get("control", "")}),
         "ic": ("ic", np.arange(n_ic), {"long_name": "initial state index"}),
         "time": ("time", time, {"units": time_unit, "long_name": "time since the start of the rollout"}),

@@ -31,6 +31,10 @@ from .neural_map import FreeRun, MapArchitecture, NeuralMap, free_run
 from .vae import Vae, VaeArchitecture, encode_means
 
 
+DECODE_CHUNK = 65_536
+"""States decoded at a time (bounds the memory of the decoder's hidden activations)."""
+
+
 class VaeMapSurrogate(Surrogate):
     """A trained VAE plus neural map (see module docstring for the coordinates).
 
@@ -115,7 +119,9 @@ class VaeMapSurrogate(Surrogate):
         return self.anchors[torch.as_tensor(pick, device=self.device)] + torch.as_tensor(
             noise, dtype=self.anchors.dtype, device=self.device)
 
-    def run(self, z0: torch.Tensor, control: np.ndarray, n_steps: int, transient_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    def run(
+        self, z0: torch.Tensor, control: np.ndarray, n_steps: int, transient_steps: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Free-run a batch and decode.
 
         Args:
@@ -126,10 +132,12 @@ class VaeMapSurrogate(Surrogate):
         Returns:
             (batch, n_steps) float32 observed traces (NaN where diverged) and (batch,) int8 status.
         """
-        p = torch.as_tensor(np.asarray(control, dtype=np.float32)[:, None], device=self.device)
-        result: FreeRun = free_run(self.step, z0, p, n_steps, transient_steps, float(self.info["bound"]))
-        observed = torch.cat([self.decode_observed(part) for part in result.z.split(8, dim=0)])
-        observed = torch.where(result.status[:, None] != 0, torch.nan, observed)
+        scaled = self.control_scaler.transform(np.asarray(control, dtype=np.float64))[:, None]
+        p = torch.as_tensor(scaled, dtype=z0.dtype, device=self.device)
+        result: FreeRun = free_run(self.net, z0, p, n_steps, transient_steps, float(self.info["bound"]))
+        states = result.z.reshape(-1, self.latent_dim)
+        observed = torch.cat([self.decode_observed(part) for part in states.split(DECODE_CHUNK)])
+        observed = torch.where(result.status[:, None] != 0, torch.nan, observed.reshape(result.z.shape[:2]))
         return observed.float().cpu().numpy(), result.status.cpu().numpy()
 
     def rollout(
