@@ -92,3 +92,50 @@ def test_classify_refuses_a_store_that_is_not_trajectories(tmp_path, capsys):
     assert "not a trajectory store" in capsys.readouterr().err
     assert main(["classify", str(tmp_path / "missing.zarr")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+TINY_SURROGATE = os.path.join(os.path.dirname(__file__), "..", "config", "tiny_surrogate.yaml")
+
+
+def test_train_runs_every_stage_into_the_workflow_layout(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", TINY_SURROGATE, "--dataset", "fhn", "--seed", "4", "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert "simulating the training values of 'fhn'" in err and "chosen latent dimension" in err
+    run = tmp_path / "results" / "fhn" / "vae_map" / "seed4"
+    for d in (1, 2):
+        assert (run / "vae" / f"d{d}" / "vae.pt").exists()
+    for name in ("latent.json", "figures/latent_selection.png", "map/surrogate.pt", "map/surrogate.json",
+                 "map/rollout_check.json"):
+        assert (run / name).exists(), name
+    assert list(read_dataset(tmp_path / "results" / "fhn" / "truth" / "train.zarr")["param"].values) == [0.5, 0.8]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dataset", "nosuch"], "--dataset: 'nosuch' is not in"),
+        (["--dataset", "fhn", "--surrogate", "other"], "--surrogate: 'other' is not under 'surrogates'"),
+    ],
+)
+def test_train_refuses_unknown_names(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", TINY_SURROGATE, *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()
+
+
+def test_train_refuses_a_config_without_a_surrogate_for_the_dataset(tmp_path, capsys):
+    tiny = os.path.join(os.path.dirname(__file__), "..", "config", "tiny.yaml")
+    assert main(["train", tiny, "--dataset", "fhn", "-o", str(tmp_path / "out")]) == 2
+    assert "no entry under 'surrogates' in the config trains on dataset 'fhn'" in capsys.readouterr().err
+
+
+def test_train_reports_an_embedding_longer_than_the_training_segments(tmp_path, capsys):
+    config = tmp_path / "long.yaml"
+    text = open(TINY_SURROGATE).read().replace("embedding_dim: 10", "embedding_dim: 100000")
+    config.write_text(text)
+    assert main(["train", str(config), "--dataset", "fhn", "--train-store", str(tmp_path / "train.zarr"),
+                 "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "neurorecon train: error: training on" in err and "100000" in err

@@ -217,7 +217,7 @@ def make_toy_surrogate():
         def device(self):
             return torch.device("cpu")
 
-        def rollout(self, control_values, n_ic, n_steps, transient_steps, seed):
+        def rollout(self, control_values, n_ic, n_steps, transient_steps, seed, lyapunov_steps=0):
             x, status = traces(surrogate=True)
             rows = [int(np.flatnonzero(np.isclose(PARAM, p))[0]) for p in control_values]
             return ObservedRollout(x[rows, :n_ic, :n_steps].astype(np.float32), status[rows, :n_ic])

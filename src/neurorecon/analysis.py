@@ -14,6 +14,9 @@ from .dynamics.excitability import Excitability, excitability_type
 from .dynamics.regimes import Regime, classify_trajectories, lyapunov_for_store
 from .dynamics.transitions import find_transitions
 
+STORE_LYAPUNOV = ("lyap_max", "lyap_stderr", "lyap_converged")
+"""Lyapunov variables a trajectory store may carry (a surrogate sweep estimates its own)."""
+
 TABLE_COLUMNS = [
     "param", "ic", "regime", "regime_name", "firing_rate", "spikes_per_burst", "isi_cv", "lyap_max", "n_spikes",
 ]
@@ -24,12 +27,15 @@ def classify_store(
 ) -> xr.Dataset:
     """Regime store of a trajectory store.
 
-    With ``lyapunov`` and a ground-truth store (one with ``final_state``), the largest Lyapunov
-    exponent of every (param, ic) is estimated from the model first, so chaos can be recognised;
-    otherwise ``lyap_max`` is NaN and no trajectory is called chaotic.
+    With ``lyapunov``, the largest Lyapunov exponent of every (param, ic) is taken from the store
+    when it carries one (``lyap_max`` and its companions, as a surrogate sweep writes them) or, for
+    a ground-truth store (one with ``final_state``), estimated from the model, so chaos can be
+    recognised; otherwise ``lyap_max`` is NaN and no trajectory is called chaotic.
     """
     lyap = None
-    if lyapunov and "final_state" in ds:
+    if lyapunov and "lyap_max" in ds:
+        lyap = ds[[name for name in STORE_LYAPUNOV if name in ds]]
+    elif lyapunov and "final_state" in ds:
         if progress:
             progress(f"estimating Lyapunov exponents of {ds.sizes['param'] * ds.sizes['ic']} trajectories")
         lyap = lyapunov_for_store(ds)

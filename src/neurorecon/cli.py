@@ -6,6 +6,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -131,6 +132,60 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _surrogate_for(config: dict, dataset: str, name: str | None) -> str:
+    """The surrogate entry of ``config`` to train on ``dataset`` (``--surrogate`` or the only one)."""
+    if name is not None:
+        if name not in config.get("surrogates", {}):
+            raise UsageError(f"--surrogate: {name!r} is not under 'surrogates' in the config; known: "
+                             f"{', '.join(sorted(config.get('surrogates', {}))) or 'none'}")
+        if dataset not in config["surrogates"][name]["datasets"]:
+            raise UsageError(f"--surrogate {name}: its 'datasets' do not include {dataset!r}")
+        return name
+    names = [key for key, entry in config.get("surrogates", {}).items() if dataset in entry["datasets"]]
+    if len(names) != 1:
+        raise UsageError(f"--surrogate: {len(names)} surrogate entries train on {dataset!r} "
+                         f"({', '.join(names) or 'none'}); name one" if names else
+                         f"no entry under 'surrogates' in the config trains on dataset {dataset!r}")
+    return names[0]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a surrogate of a config's dataset: all stages, the workflow's output layout."""
+    from .config import ConfigError, load_yaml, simulation_spec, control_values, validate_config
+    from .surrogates import get_family
+    from .surrogates.pipeline import train_surrogate
+
+    try:
+        config = validate_config(load_yaml(args.config))
+    except (ConfigError, OSError) as exc:
+        raise UsageError(f"{args.config}: {exc}") from None
+    if args.dataset not in config["datasets"]:
+        raise UsageError(f"--dataset: {args.dataset!r} is not in {args.config}; datasets: "
+                         f"{', '.join(sorted(config['datasets']))}")
+    name = _surrogate_for(config, args.dataset, args.surrogate)
+    entry = config["surrogates"][name]
+    seed = entry["seeds"][0] if args.seed is None else args.seed
+    device = entry["device"] if args.device is None else args.device
+    out = Path(args.output or f"results/{args.dataset}/{name}/seed{seed}")
+    dataset = config["datasets"][args.dataset]
+    train_store = Path(args.train_store or f"results/{args.dataset}/truth/train.zarr")
+    if not train_store.exists():
+        _log(f"{train_store} does not exist: simulating the training values of {args.dataset!r}")
+        spec = simulation_spec(dataset, control_values(dataset, "train"), seed=config["seed"])
+        simulate_to_store(dataset["model"], spec, check_writable(train_store),
+                          provenance(seed=config["seed"], rule="cli:train"), progress=_log)
+    settings = get_family(entry["kind"]).settings_type.from_dict(entry["settings"], where=f"surrogates.{name}.settings")
+    try:
+        outputs = train_surrogate(train_store, settings, seed, device, out, progress=lambda r: _log(r.line()),
+                                  log=_log)
+    except ValueError as exc:  # bad data for these settings (embedding too long, wrong checkpoint, ...)
+        raise UsageError(f"training on {train_store}: {exc}") from None
+    passed = outputs.report.get("passed")
+    _log(f"wrote {outputs.checkpoint.with_suffix('.pt')}; free-running check at the training values "
+         f"{'passed' if passed else 'did not pass'} (details: {outputs.check})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neurorecon", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +216,19 @@ def build_parser() -> argparse.ArgumentParser:
     p_cls.add_argument("--no-lyapunov", action="store_true",
                        help="skip Lyapunov exponents (then nothing is classified chaotic)")
     p_cls.set_defaults(func=cmd_classify)
+
+    p_train = sub.add_parser("train", help="train a config's surrogate on one dataset (all stages)")
+    p_train.add_argument("config", help="config file (YAML), as for snakemake --configfile")
+    p_train.add_argument("--dataset", required=True, help="dataset name under 'datasets'")
+    p_train.add_argument("--surrogate", default=None,
+                         help="entry under 'surrogates' (default: the only one that trains on the dataset)")
+    p_train.add_argument("--seed", type=int, default=None, help="training seed (default: the entry's first)")
+    p_train.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:1 ... (default: the entry's)")
+    p_train.add_argument("--train-store", default=None,
+                         help="training store (default results/DATASET/truth/train.zarr; simulated if missing)")
+    p_train.add_argument("-o", "--output", default=None,
+                         help="output directory (default results/DATASET/SURROGATE/seedSEED)")
+    p_train.set_defaults(func=cmd_train)
     return parser
 
 

@@ -74,6 +74,28 @@ def regime_agreement(truth: np.ndarray, surrogate: np.ndarray) -> np.ndarray:
     return dominant_regime(truth) == dominant_regime(surrogate)
 
 
+def regime_confusion(truth: np.ndarray, surrogate: np.ndarray) -> np.ndarray:
+    """Counts of (truth, surrogate) dominant-regime pairs over control values.
+
+    Args:
+        truth, surrogate: (n_param, n_ic) regime codes (n_ic may differ); the dominant regime over
+            initial states is compared, as in :func:`regime_agreement`.
+
+    Returns:
+        (n_regime, n_regime) int64 counts, rows the truth's regime and columns the surrogate's, in
+        :class:`Regime` code order; the trace is ``regime_agreement(truth, surrogate).sum()``.
+    """
+    counts = np.zeros((len(Regime), len(Regime)), dtype=np.int64)
+    np.add.at(counts, (dominant_regime(truth), dominant_regime(surrogate)), 1)
+    return counts
+
+
+def seen_mask(param: np.ndarray, train_values: Sequence[float]) -> np.ndarray:
+    """(n_param,) bool: the control value is (numerically) one of the training values."""
+    return np.array([bool(np.any(np.isclose(p, train_values))) for p in np.asarray(param, dtype=np.float64)],
+                    dtype=bool)
+
+
 def transition_errors(
     param: np.ndarray, truth: np.ndarray, surrogate: np.ndarray, window: float | None = None
 ) -> list[dict[str, object]]:
@@ -274,7 +296,7 @@ def compare_stores(
     t_rate = regime_field(truth_regimes, "firing_rate")
     typical_rate = np.nanmedian(np.where(t_rate > 0, t_rate, np.nan)) if np.any(t_rate > 0) else 0.0
     tolerance = settings.lyap_rel_tol * typical_rate
-    seen = np.array([np.any(np.isclose(p, train_values)) for p in param])
+    seen = seen_mask(param, train_values)
     t_x, s_x = traces(truth_traces), traces(surrogate_traces)
     per_param = pd.DataFrame({
         "param": param,

@@ -1,17 +1,24 @@
 """Training infrastructure shared by surrogate families: device, seeding, progress, curves,
-checkpoints, atomic file output.
+checkpoints, resumable training state, atomic file output.
 
 Checkpoint layout: ``<name>.pt`` holds a dict of torch state dicts (tensors only, loaded with
 ``weights_only=True``), ``<name>.json`` the metadata (architecture, scalers, settings, training
 control values, seed, versions and :data:`FORMAT_VERSION`). :func:`load_checkpoint` checks the
 format version before anything else.
+
+Resumable training: a training loop given a :class:`ResumeFile` writes its whole state (weights,
+optimiser, curves so far, selection state, random generator states) every few epochs to
+``<name>.resume.pt`` and, when started again with the same identity (settings, seed, data), goes on
+from the last one written, with the same result as an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import logging
 import os
 import random
 import time
@@ -25,6 +32,7 @@ import numpy as np
 import torch
 
 from . import __version__
+from .store import remove_stale_siblings
 
 FORMAT_VERSION = 1
 """Version of the checkpoint layout written by :func:`save_checkpoint`; bump on incompatible change."""
@@ -128,10 +136,11 @@ def print_progress(record: EpochRecord) -> None:
 
 
 class Stopwatch:
-    """Seconds since construction (monotonic clock)."""
+    """Seconds since construction (monotonic clock), plus ``elapsed`` seconds counted before (a
+    resumed run goes on counting where the interrupted one stopped)."""
 
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
+    def __init__(self, elapsed: float = 0.0) -> None:
+        self.start = time.perf_counter() - elapsed
 
     def __call__(self) -> float:
         return time.perf_counter() - self.start
@@ -148,9 +157,11 @@ def cosine_lr(optimizer: torch.optim.Optimizer, base_lr: float, final_fraction: 
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to a temporary sibling of ``path``, then rename it into place."""
+    """Write ``data`` to a temporary sibling of ``path``, then rename it into place (temporaries a
+    killed earlier write left behind are removed first)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_siblings(path)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         tmp.write_bytes(data)
@@ -275,3 +286,123 @@ def load_checkpoint(
     except Exception as exc:  # torch raises several types for corrupt files
         raise CheckpointError(f"checkpoint weights {str(weights)!r} are unreadable: {exc}") from None
     return states, metadata
+
+
+# ----- resumable training -----------------------------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+RESUME_SUFFIX = ".resume.pt"
+"""Suffix of the training-state file written next to a run's checkpoint (``vae.resume.pt``)."""
+
+
+def fingerprint(*arrays: np.ndarray | torch.Tensor) -> str:
+    """SHA-256 (hex) of the dtypes, shapes and values of arrays or tensors (any device): identifies
+    the data a run trains on."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        data = array.detach().cpu().numpy() if isinstance(array, torch.Tensor) else np.asarray(array)
+        data = np.ascontiguousarray(data)
+        digest.update(f"{data.dtype.str}{data.shape};".encode())
+        digest.update(data.tobytes())
+    return digest.hexdigest()
+
+
+def rng_state(*generators: torch.Generator) -> dict[str, Any]:
+    """States of python's, numpy's and torch's global random generators (CUDA's too where CUDA is
+    available) and of ``generators``, as tensors and plain values (see :func:`restore_rng_state`)."""
+    numpy_state = np.random.get_state(legacy=False)
+    key = numpy_state["state"]["key"]  # (624,) uint32 Mersenne Twister key
+    state = {
+        "python": random.getstate(),
+        "numpy": {**numpy_state, "state": {"key": torch.from_numpy(key.astype(np.int64)),
+                                           "pos": numpy_state["state"]["pos"]}},
+        "torch": torch.get_rng_state(),
+        "generators": [gen.get_state() for gen in generators],
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def restore_rng_state(state: Mapping[str, Any], *generators: torch.Generator) -> None:
+    """Set the global generators and ``generators`` (the same ones, in the same order, as given to
+    :func:`rng_state`) to the states in ``state``."""
+    random.setstate(state["python"])
+    numpy_state = state["numpy"]
+    np.random.set_state({**numpy_state, "state": {"key": numpy_state["state"]["key"].numpy().astype(np.uint32),
+                                                  "pos": numpy_state["state"]["pos"]}})
+    torch.set_rng_state(state["torch"])
+    for gen, saved in zip(generators, state["generators"], strict=True):
+        gen.set_state(saved)
+    if "cuda" in state:
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+@dataclass(frozen=True)
+class ResumeFile:
+    """The training state of one run, saved every ``every`` epochs so that a killed run resumes.
+
+    The file holds the run's identity, the epoch and the state a training loop passed to
+    :meth:`save` (tensors and plain python values: loaded with ``weights_only=True``). It is written
+    atomically, so a kill leaves either the previous state or the new one.
+
+    Attributes:
+        path: the state file, ``<checkpoint stem>`` + :data:`RESUME_SUFFIX` next to the run's outputs.
+        identity: JSON-ready description of the run (settings, seed, device, data fingerprint); the
+            versions of neurorecon, torch and the checkpoint format are added. A file written for a
+            different identity is ignored.
+        every: epochs between saves (after every epoch that is a multiple of it).
+    """
+
+    path: Path
+    identity: Mapping[str, Any]
+    every: int = 1
+
+    def _full_identity(self) -> dict[str, Any]:
+        return _json_safe({**self.identity, "format_version": FORMAT_VERSION, "neurorecon_version": __version__,
+                           "torch_version": torch.__version__})
+
+    def load(self) -> tuple[int, dict[str, Any]] | None:
+        """(epoch, state) saved last; None without a file, and (logged, with the reason) for an
+        unreadable file or one written for a different identity."""
+        if not self.path.exists():
+            return None
+        try:
+            saved = torch.load(self.path, map_location="cpu", weights_only=True)
+            written_for, epoch, state = saved["identity"], int(saved["epoch"]), saved["state"]
+        except Exception as exc:  # torch raises several types for corrupt files
+            logger.warning("ignoring unreadable resume file %s: %s", self.path, exc)
+            return None
+        identity = self._full_identity()
+        differ = sorted(key for key in identity.keys() | written_for.keys()
+                        if identity.get(key) != written_for.get(key))
+        if differ:
+            logger.warning("ignoring resume file %s: written for a different run (%s differ); starting over",
+                           self.path, ", ".join(differ))
+            return None
+        logger.info("resuming from epoch %d (%s)", epoch, self.path)
+        return epoch, state
+
+    def save(self, epoch: int, state: Callable[[], Mapping[str, Any]]) -> None:
+        """Atomically write ``state()``, the state after ``epoch``, when ``epoch`` is a multiple of
+        ``every``."""
+        if epoch % self.every:
+            return
+        buffer = io.BytesIO()
+        torch.save({"identity": self._full_identity(), "epoch": epoch, "state": dict(state())}, buffer)
+        atomic_write_bytes(self.path, buffer.getvalue())
+
+    def remove(self) -> None:
+        """Delete the file (once the run's outputs are written)."""
+        self.path.unlink(missing_ok=True)
+
+
+def records_state(records: list[EpochRecord]) -> list[dict[str, Any]]:
+    """Training-curve records as plain dicts for a training state (see :func:`records_from_state`)."""
+    return [asdict(record) for record in records]
+
+
+def records_from_state(rows: list[Mapping[str, Any]]) -> list[EpochRecord]:
+    """The records saved by :func:`records_state`."""
+    return [EpochRecord(**row) for row in rows]

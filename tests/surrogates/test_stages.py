@@ -9,6 +9,7 @@ import pytest
 import torch
 import xarray as xr
 
+from neurorecon.analysis import classify_store
 from neurorecon.dynamics import classify_trajectories
 from neurorecon.embedding import EmbeddingError
 from neurorecon.store import StoreError, write_dataset
@@ -100,6 +101,35 @@ def test_sweep_has_the_truth_store_layout(trained):
     assert regimes["regime"].shape == (3, 3)
     path = write_dataset(ds, trained["root"] / "sweep.zarr")
     assert path.exists()
+
+
+class _LinearMap(torch.nn.Module):
+    """z -> a(p) z with a = 0.5 at scaled control <= 0 and 0.8 above: known exponents log(a) / dt."""
+
+    def forward(self, z, p):
+        return torch.where(p > 0, 0.8, 0.5) * z
+
+
+def test_surrogate_lyapunov_exponent_of_a_known_linear_map(trained):
+    surrogate = load_surrogate(trained["root"] / "map", "cpu")
+    surrogate.net = _LinearMap()  # scaled controls: 1.0 -> -1, 2.0 -> +1 (two training values)
+    z0 = torch.ones(2, surrogate.latent_dim)
+    estimate = surrogate.lyapunov(z0, np.array([1.0, 2.0]), n_steps=200)
+    expected = np.log([0.5, 0.8]) / SAMPLE_DT
+    assert np.allclose(estimate.exponent, expected, rtol=1e-4)
+
+
+def test_sweep_carries_the_surrogate_lyapunov_exponent_into_the_regimes(trained):
+    values = np.array([1.0, 2.0])
+    ds = sweep(trained["root"] / "map", values, n_ic=2, n_steps=300, transient_steps=50, seed=0, device="cpu",
+               lyapunov_steps=200)
+    assert ds["lyap_max"].dims == ("param", "ic") and ds["lyap_max"].attrs["units"] == "1/s"
+    ok = ds["status"].values == 0
+    assert np.isfinite(ds["lyap_max"].values[ok]).all() and np.isnan(ds["lyap_max"].values[~ok]).all()
+    regimes = classify_store(ds)
+    assert np.array_equal(regimes["lyap_max"].values, ds["lyap_max"].values, equal_nan=True)
+    without = sweep(trained["root"] / "map", values, n_ic=2, n_steps=300, transient_steps=50, seed=0, device="cpu")
+    assert "lyap_max" not in without and np.array_equal(without["V"].values, ds["V"].values, equal_nan=True)
 
 
 def test_checkpoint_round_trip_is_bit_for_bit(trained, tmp_path):

@@ -20,6 +20,7 @@ ds = sweep(
     transient_steps=settings.transient_steps,
     seed=seed,
     device=snakemake.params.device,  # noqa: F821
+    lyapunov_steps=settings.lyapunov_steps,
 )
 ds.attrs.update(provenance(seed=seed, rule=snakemake.rule, wildcards=dict(snakemake.wildcards)))  # noqa: F821
 diverged = int((ds["status"].values != 0).sum())

@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from ..dynamics.lyapunov import LyapunovEstimate
+
 STORE_ATTRS = ("model", "observed", "spike_threshold", "time_unit", "sample_dt", "control", "control_unit",
                "control_is_current", "parameter_set", "parameters")
 """Descriptive attrs of the training store that a surrogate keeps and its sweeps carry."""
@@ -29,10 +31,14 @@ class ObservedRollout:
         observed: (n_param, n_ic, n_steps) float32 traces in the observed unit, one sample per
             sampling interval; NaN after a trajectory diverged.
         status: (n_param, n_ic) int8 :data:`~neurorecon.store.STATUS_FLAGS` code (0 ok).
+        lyapunov: largest Lyapunov exponent of the surrogate's own dynamics continued from the end
+            of every trajectory, arrays reshaped to (n_param, n_ic), in 1 / (time unit); NaN where
+            the trajectory diverged. None when not estimated.
     """
 
     observed: np.ndarray
     status: np.ndarray
+    lyapunov: LyapunovEstimate | None = None
 
 
 class Surrogate(ABC):
@@ -61,7 +67,8 @@ class Surrogate(ABC):
 
     @abstractmethod
     def rollout(
-        self, control_values: np.ndarray, n_ic: int, n_steps: int, transient_steps: int, seed: int
+        self, control_values: np.ndarray, n_ic: int, n_steps: int, transient_steps: int, seed: int,
+        lyapunov_steps: int = 0,
     ) -> ObservedRollout:
         """Run freely at every control value from ``n_ic`` initial states (batched).
 
@@ -71,6 +78,8 @@ class Surrogate(ABC):
             n_steps: recorded samples per trajectory.
             transient_steps: samples run and discarded before recording.
             seed: seed of the initial states.
+            lyapunov_steps: steps (sampling intervals) over which the largest Lyapunov exponent
+                of the surrogate is estimated from where each trajectory ends; 0: not estimated.
         """
 
     @abstractmethod

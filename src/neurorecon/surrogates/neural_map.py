@@ -24,14 +24,17 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
 from ..store import STATUS_FLAGS
-from ..training import EpochRecord, Progress, Stopwatch, cosine_lr
+from ..training import (
+    EpochRecord, Progress, ResumeFile, Stopwatch, cosine_lr, records_from_state, records_state, restore_rng_state,
+    rng_state,
+)
 from .mlp import mlp
 from .settings import MapSettings
 
@@ -211,6 +214,42 @@ class _Best:
             self.state = copy.deepcopy(net.state_dict())
 
 
+@dataclass
+class _Course:
+    """What a map training run has gathered besides weights, optimiser and random states: curve,
+    judged epochs, best checkpoint, and the early-stopping count (a resumed run restores it)."""
+
+    records: list[EpochRecord] = field(default_factory=list)
+    judged: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    best: _Best = field(default_factory=_Best)
+    best_val: float = math.inf
+    stale: int = 0
+
+    def to_state(self) -> dict[str, Any]:
+        """Tensors and plain values for a training state (see :meth:`from_state`)."""
+        best = self.best
+        return {"records": records_state(self.records), "judged": self.judged, "best_val": self.best_val,
+                "stale": self.stale,
+                "best": {"key": best.key, "state": best.state, "epoch": best.epoch, "report": best.report}}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> _Course:
+        """The course saved by :meth:`to_state`."""
+        best = _Best()
+        best.key, best.state, best.epoch, best.report = (state["best"][name] for name in
+                                                         ("key", "state", "epoch", "report"))
+        return cls(records_from_state(state["records"]), [tuple(item) for item in state["judged"]], best,
+                   state["best_val"], state["stale"])
+
+    def finished(self, epoch: int, settings: MapSettings, judged: bool) -> bool:
+        """Whether training stops before ``epoch``: ``patience`` epochs at full horizon without a
+        better held-back loss, or past the planned epochs while the best checkpoint passed the
+        check (any checkpoint, without a judge)."""
+        if self.stale >= settings.patience:
+            return True
+        return epoch > settings.epochs and (not judged or self.best.report.get("passed", False))
+
+
 def _train_epoch(
     net: NeuralMap,
     average: NeuralMap,
@@ -248,6 +287,7 @@ def fit_map(
     gen: torch.Generator,
     progress: Progress,
     judge: Judge | None = None,
+    resume: ResumeFile | None = None,
 ) -> MapFit:
     """Train a :class:`NeuralMap` on standardised latent series (see module docstring).
 
@@ -266,6 +306,8 @@ def fit_map(
         gen: torch generator on the device of ``series`` (draws the training pieces).
         progress: called after every epoch.
         judge: optional free-running ranking (e.g. the training-value rollout check).
+        resume: where the training state is saved every ``settings.checkpoint_every`` epochs and,
+            when a state of this run is there, resumed from (the result is the same bit for bit).
     """
     fitted, heldback = series.split(settings.heldback_fraction)
     d = series.z.shape[-1]
@@ -276,13 +318,18 @@ def fit_map(
     optimizer = torch.optim.AdamW(net.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     average = copy.deepcopy(net).eval()  # moving average of the weights: what is judged and returned
     val_pieces, val_p = heldback.pieces(512, settings.horizon_max + 1, gen)
-    clock = Stopwatch()
-    records: list[EpochRecord] = []
-    judged: list[tuple[int, dict[str, Any]]] = []
-    best = _Best()
-    best_val, stale = math.inf, 0
-    for epoch in range(1, settings.epochs + settings.extra_epochs + 1):
-        if epoch > settings.epochs and (judge is None or best.report.get("passed", False)):
+    course, done = _Course(), 0
+    saved = resume.load() if resume is not None else None
+    if saved is not None:
+        done, state = saved
+        net.load_state_dict(state["net"])
+        average.load_state_dict(state["average"])
+        optimizer.load_state_dict(state["optimizer"])
+        course = _Course.from_state(state["course"])
+        restore_rng_state(state["rng"], gen)
+    clock = Stopwatch(course.records[-1].elapsed_s if course.records else 0.0)
+    for epoch in range(done + 1, settings.epochs + settings.extra_epochs + 1):
+        if course.finished(epoch, settings, judge is not None):
             break
         start = clock()
         k = horizon(epoch, settings)
@@ -296,21 +343,24 @@ def fit_map(
                                    "val_one_step": float(val_one_step), "samples_per_s": rate}
         if epoch >= settings.check_from_epoch:
             key, report = judge(average) if judge is not None else ((), {})
-            judged.append((epoch, report))
+            course.judged.append((epoch, report))
             extra.update({name: value for name, value in report.items() if isinstance(value, (int, float))})
-            best.offer((*key, -val), average, epoch, report)
+            course.best.offer((*key, -val), average, epoch, report)
         record = EpochRecord(stage="map", epoch=epoch, n_epochs=settings.epochs, loss=total, val_loss=val, lr=lr,
                              elapsed_s=clock(), extra=extra)
-        records.append(record)
-        progress(record)
+        course.records.append(record)
         if k == settings.horizon_max:
-            best_val, stale = (val, 0) if val < best_val else (best_val, stale + 1)
-            if stale >= settings.patience:
-                break
+            course.best_val, course.stale = (val, 0) if val < course.best_val else (course.best_val, course.stale + 1)
+        if resume is not None:
+            resume.save(epoch, lambda: {"net": net.state_dict(), "average": average.state_dict(),
+                                        "optimizer": optimizer.state_dict(), "course": course.to_state(),
+                                        "rng": rng_state(gen)})
+        progress(record)
+    best = course.best
     if best.state is None:  # stopped before any checkpoint was ranked: keep the last state
-        best.offer((), average, records[-1].epoch, {})
+        best.offer((), average, course.records[-1].epoch, {})
     average.load_state_dict(best.state)
-    return MapFit(average, records, best.epoch, best.report, judged)
+    return MapFit(average, course.records, best.epoch, best.report, course.judged)
 
 
 @dataclass(frozen=True)

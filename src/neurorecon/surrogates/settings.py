@@ -147,6 +147,9 @@ class VaeSettings(_Settings):
         lr: Adam learning rate at the start; cosine decay to ``lr * lr_final_fraction``.
         lr_final_fraction: see ``lr``.
         heldback_fraction: last fraction of every segment held back for the validation loss.
+        checkpoint_every: epochs between the training-state files written so that a killed job
+            resumes from the last one (``<checkpoint>.resume.pt`` next to the outputs, removed once
+            they are written); the result does not depend on it.
     """
 
     embedding_dim: int = 50
@@ -161,6 +164,7 @@ class VaeSettings(_Settings):
     lr: float = 1e-3
     lr_final_fraction: float = 0.05
     heldback_fraction: float = 0.2
+    checkpoint_every: int = 1
 
     _checks: ClassVar = {
         "embedding_dim": (_positive, "must be >= 1"),
@@ -175,6 +179,7 @@ class VaeSettings(_Settings):
         "lr": (_positive, "must be > 0"),
         "lr_final_fraction": (lambda v: 0 < v <= 1, "must be in (0, 1]"),
         "heldback_fraction": (_fraction, "must be in (0, 1)"),
+        "checkpoint_every": (_positive, "must be >= 1"),
     }
 
 
@@ -279,6 +284,9 @@ class MapSettings(_Settings):
         bound: |standardised latent| above which a free-running trajectory counts as unbounded.
         ic_noise: std of the noise added to training encodings to make initial states near the
             latent attractor (standardised latent units), for every initial state but the first.
+        checkpoint_every: epochs between the training-state files written so that a killed job
+            resumes from the last one (``<checkpoint>.resume.pt`` next to the outputs, removed once
+            they are written); the result does not depend on it.
         check: the free-running check (:class:`RolloutCheckSettings`).
     """
 
@@ -305,6 +313,7 @@ class MapSettings(_Settings):
     check_from_epoch: int = 12
     bound: float = 100.0
     ic_noise: float = 0.2
+    checkpoint_every: int = 1
     check: RolloutCheckSettings = field(default_factory=RolloutCheckSettings)
 
     _checks: ClassVar = {
@@ -331,6 +340,7 @@ class MapSettings(_Settings):
         "check_from_epoch": (_positive, "must be >= 1"),
         "bound": (_positive, "must be > 0"),
         "ic_noise": (lambda v: v >= 0, "must be >= 0"),
+        "checkpoint_every": (_positive, "must be >= 1"),
     }
 
     def _relations(self) -> list[tuple[str, str]]:
@@ -347,16 +357,20 @@ class SweepSettings(_Settings):
         n_ic: trajectories per control value (the same initial states for every value).
         n_steps: recorded samples per trajectory (one map step = one sampling interval).
         transient_steps: samples run and discarded before recording.
+        lyapunov_steps: map steps over which the surrogate's largest Lyapunov exponent is
+            estimated from the end of every trajectory (tangent dynamics by autograd); 0: skip it.
     """
 
     n_ic: int = 2
     n_steps: int = 40_000
     transient_steps: int = 20_000
+    lyapunov_steps: int = 5_000
 
     _checks: ClassVar = {
         "n_ic": (_positive, "must be >= 1"),
         "n_steps": (_positive, "must be >= 1"),
         "transient_steps": (lambda v: v >= 0, "must be >= 0"),
+        "lyapunov_steps": (lambda v: v == 0 or v >= 10, "must be 0 (skip) or >= 10"),
     }
 
 

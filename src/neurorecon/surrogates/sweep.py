@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import xarray as xr
 
+from ..dynamics.lyapunov import LyapunovEstimate
 from ..store import STATUS_FLAGS
 from ..training import seed_everything
 from .base import Surrogate
@@ -30,6 +31,7 @@ def sweep(
     transient_steps: int,
     seed: int,
     device: str | torch.device = "auto",
+    lyapunov_steps: int = 0,
 ) -> xr.Dataset:
     """Run a surrogate freely at every control value and lay the traces out as a trajectory store.
 
@@ -42,6 +44,9 @@ def sweep(
         transient_steps: samples run and discarded before recording.
         seed: seed of the initial states.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``... (ignored for an already loaded surrogate).
+        lyapunov_steps: steps over which the surrogate's own largest Lyapunov exponent is estimated
+            from the end of every trajectory; > 0 adds ``lyap_max``, ``lyap_stderr`` and
+            ``lyap_converged`` (param, ic), which the regime classifier then uses.
 
     Returns:
         The trajectory Dataset (not written; see :func:`neurorecon.store.write_dataset`). The time
@@ -54,13 +59,13 @@ def sweep(
     control_values = np.asarray(control_values, dtype=np.float64).reshape(-1)
     if control_values.size == 0 or not np.isfinite(control_values).all():
         raise ValueError("sweep needs at least one control value, all finite")
-    if n_ic < 1 or n_steps < 1 or transient_steps < 0:
-        raise ValueError(f"sweep needs n_ic >= 1, n_steps >= 1, transient_steps >= 0; got {n_ic}, {n_steps}, "
-                         f"{transient_steps}")
+    if n_ic < 1 or n_steps < 1 or transient_steps < 0 or lyapunov_steps < 0:
+        raise ValueError(f"sweep needs n_ic >= 1, n_steps >= 1, transient_steps >= 0, lyapunov_steps >= 0; got "
+                         f"{n_ic}, {n_steps}, {transient_steps}, {lyapunov_steps}")
     if not isinstance(surrogate, Surrogate):
         surrogate = load_surrogate(surrogate, device)
     seed_everything(seed, surrogate.device)
-    result = surrogate.rollout(control_values, n_ic, n_steps, transient_steps, seed)
+    result = surrogate.rollout(control_values, n_ic, n_steps, transient_steps, seed, lyapunov_steps)
     attrs = surrogate.store_attrs
     observed = str(attrs["observed"])
     sample_dt = float(attrs["sample_dt"])
@@ -80,6 +85,8 @@ def sweep(
             "long_name": "rollout status", "flag_values": list(STATUS_FLAGS.values()),
             "flag_meanings": " ".join(STATUS_FLAGS)}),
     }
+    if result.lyapunov is not None:
+        data_vars.update(_lyapunov_variables(result.lyapunov, time_unit))
     ds = xr.Dataset(data_vars, coords=coords)
     ds.attrs.update(attrs)
     ds.attrs.update({
@@ -90,6 +97,19 @@ def sweep(
         "transient_steps": int(transient_steps),
         "n_steps": int(n_steps),
         "sweep_seed": int(seed),
+        "lyapunov_steps": int(lyapunov_steps),
     })
     return ds
+
+
+def _lyapunov_variables(estimate: LyapunovEstimate, time_unit: str) -> dict[str, tuple]:
+    """``lyap_max``, ``lyap_stderr``, ``lyap_converged`` (param, ic) as in the truth's regime store."""
+    unit = f"1/{time_unit}" if time_unit not in ("", "1") else "1"
+    dims = ("param", "ic")
+    return {
+        "lyap_max": (dims, estimate.exponent, {"units": unit, "long_name": "largest Lyapunov exponent (surrogate)"}),
+        "lyap_stderr": (dims, estimate.stderr, {
+            "units": unit, "long_name": "standard error of the largest Lyapunov exponent"}),
+        "lyap_converged": (dims, estimate.converged, {"long_name": "first- and second-half estimates agree"}),
+    }
 

@@ -17,7 +17,10 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from ..training import EpochRecord, Progress, Stopwatch, cosine_lr
+from ..training import (
+    EpochRecord, Progress, ResumeFile, Stopwatch, cosine_lr, records_from_state, records_state, restore_rng_state,
+    rng_state,
+)
 from .mlp import mlp
 from .settings import VaeSettings
 
@@ -108,6 +111,7 @@ def fit_vae(
     latent_dim: int,
     settings: VaeSettings,
     progress: Progress,
+    resume: ResumeFile | None = None,
 ) -> tuple[Vae, list[EpochRecord]]:
     """Train a VAE on scaled delay windows.
 
@@ -120,6 +124,8 @@ def fit_vae(
         latent_dim: d.
         settings: :class:`VaeSettings`.
         progress: called after every epoch.
+        resume: where the training state is saved every ``settings.checkpoint_every`` epochs and,
+            when a state of this run is there, resumed from (the result is the same bit for bit).
 
     Returns:
         The trained VAE in eval mode and one :class:`EpochRecord` per epoch (``val_loss`` is the
@@ -134,13 +140,21 @@ def fit_vae(
     steps_per_epoch = math.ceil(n / settings.batch_size)
     total_steps = settings.epochs * steps_per_epoch
     records: list[EpochRecord] = []
-    clock = Stopwatch()
-    step = 0
-    for epoch in range(1, settings.epochs + 1):
+    done = 0
+    saved = resume.load() if resume is not None else None
+    if saved is not None:
+        done, state = saved
+        vae.load_state_dict(state["vae"])
+        optimizer.load_state_dict(state["optimizer"])
+        records = records_from_state(state["records"])
+        restore_rng_state(state["rng"])
+    clock = Stopwatch(records[-1].elapsed_s if records else 0.0)
+    for epoch in range(done + 1, settings.epochs + 1):
         vae.train()
         epoch_start = clock()
         sums = torch.zeros(3, device=device)
         order = torch.randperm(n, device=device)
+        step = (epoch - 1) * steps_per_epoch
         for start in range(0, n, settings.batch_size):
             lr = cosine_lr(optimizer, settings.lr, settings.lr_final_fraction, step / total_steps)
             batch = train[order[start : start + settings.batch_size]]
@@ -160,5 +174,8 @@ def fit_vae(
                    "val_kl": val["kl"], "samples_per_s": n / max(clock() - epoch_start, 1e-9)},
         )
         records.append(record)
+        if resume is not None:
+            resume.save(epoch, lambda: {"vae": vae.state_dict(), "optimizer": optimizer.state_dict(),
+                                        "records": records_state(records), "rng": rng_state()})
         progress(record)
-    return vae, records
+    return vae.eval(), records

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..dynamics.lyapunov import LyapunovEstimate, lyapunov_torch_map
 from ..embedding import EmbeddingSpec, Scaler
 from ..training import CheckpointError, load_checkpoint, resolve_device, save_checkpoint
 from .base import ObservedRollout, Surrogate
@@ -105,10 +106,6 @@ class VaeMapSurrogate(Surrogate):
         scaled = F.linear(hidden, last.weight[-1:], last.bias[-1:])[..., 0]
         return self.observed_scaler.inverse(scaled)
 
-    def step(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-        """One map step: z (batch, d) recovered states, p (batch, 1) control values (control unit)."""
-        return self.net(z, self.control_scaler.transform(p))
-
     def initial_states(self, n_ic: int, seed: int) -> torch.Tensor:
         """(n_ic, d) initial states: random training encodings, the first exact, the others with
         Gaussian noise of std ``info["ic_noise"]`` (standardised latent units) added."""
@@ -118,6 +115,23 @@ class VaeMapSurrogate(Surrogate):
         noise[0] = 0.0
         return self.anchors[torch.as_tensor(pick, device=self.device)] + torch.as_tensor(
             noise, dtype=self.anchors.dtype, device=self.device)
+
+    def _scaled_control(self, control: np.ndarray, like: torch.Tensor) -> torch.Tensor:
+        """(batch, 1) map inputs of control values (batch,) in the control unit."""
+        scaled = self.control_scaler.transform(np.asarray(control, dtype=np.float64))[:, None]
+        return torch.as_tensor(scaled, dtype=like.dtype, device=self.device)
+
+    def free_run(self, z0: torch.Tensor, control: np.ndarray, n_steps: int, transient_steps: int) -> FreeRun:
+        """Free-run a batch: z0 (batch, d) starting recovered states, control (batch,) control unit."""
+        return free_run(self.net, z0, self._scaled_control(control, z0), n_steps, transient_steps,
+                        float(self.info["bound"]))
+
+    def decode_run(self, result: FreeRun) -> tuple[np.ndarray, np.ndarray]:
+        """(batch, n_steps) float32 observed traces (NaN where diverged) and (batch,) int8 status."""
+        states = result.z.reshape(-1, self.latent_dim)
+        observed = torch.cat([self.decode_observed(part) for part in states.split(DECODE_CHUNK)])
+        observed = torch.where(result.status[:, None] != 0, torch.nan, observed.reshape(result.z.shape[:2]))
+        return observed.float().cpu().numpy(), result.status.cpu().numpy()
 
     def run(
         self, z0: torch.Tensor, control: np.ndarray, n_steps: int, transient_steps: int
@@ -132,22 +146,41 @@ class VaeMapSurrogate(Surrogate):
         Returns:
             (batch, n_steps) float32 observed traces (NaN where diverged) and (batch,) int8 status.
         """
-        scaled = self.control_scaler.transform(np.asarray(control, dtype=np.float64))[:, None]
-        p = torch.as_tensor(scaled, dtype=z0.dtype, device=self.device)
-        result: FreeRun = free_run(self.net, z0, p, n_steps, transient_steps, float(self.info["bound"]))
-        states = result.z.reshape(-1, self.latent_dim)
-        observed = torch.cat([self.decode_observed(part) for part in states.split(DECODE_CHUNK)])
-        observed = torch.where(result.status[:, None] != 0, torch.nan, observed.reshape(result.z.shape[:2]))
-        return observed.float().cpu().numpy(), result.status.cpu().numpy()
+        return self.decode_run(self.free_run(z0, control, n_steps, transient_steps))
+
+    def lyapunov(self, z0: torch.Tensor, control: np.ndarray, n_steps: int) -> LyapunovEstimate:
+        """Largest Lyapunov exponent of the map from states z0 (batch, d) at control values (batch,).
+
+        Tangent dynamics by autograd over ``n_steps`` map steps (the first fifth discarded), in
+        1 / (time unit): one step is one sampling interval ``sample_dt``. Exponents do not depend
+        on the (linear) standardisation of the latent coordinates.
+        """
+        start = torch.nan_to_num(z0, nan=0.0, posinf=0.0, neginf=0.0)
+        return lyapunov_torch_map(self.net, start, self._scaled_control(control, start), n_iter=n_steps,
+                                  step=float(self.store_attrs["sample_dt"]))
 
     def rollout(
-        self, control_values: np.ndarray, n_ic: int, n_steps: int, transient_steps: int, seed: int
+        self, control_values: np.ndarray, n_ic: int, n_steps: int, transient_steps: int, seed: int,
+        lyapunov_steps: int = 0,
     ) -> ObservedRollout:
         control_values = np.asarray(control_values, dtype=np.float64)
-        z0 = self.initial_states(n_ic, seed)
         n_param = control_values.size
-        observed, status = self.run(z0.repeat(n_param, 1), np.repeat(control_values, n_ic), n_steps, transient_steps)
-        return ObservedRollout(observed.reshape(n_param, n_ic, n_steps), status.reshape(n_param, n_ic))
+        control = np.repeat(control_values, n_ic)
+        result = self.free_run(self.initial_states(n_ic, seed).repeat(n_param, 1), control, n_steps,
+                               transient_steps)
+        observed, status = self.decode_run(result)
+        shape = (n_param, n_ic)
+        estimate = None
+        if lyapunov_steps > 0:
+            raw = self.lyapunov(result.z[:, -1], control, lyapunov_steps)
+            bad = status != 0
+            estimate = LyapunovEstimate(
+                np.where(bad, np.nan, raw.exponent).reshape(shape),
+                np.where(bad[:, None], np.nan, raw.spectrum).reshape(*shape, -1),
+                np.where(bad, np.nan, raw.stderr).reshape(shape),
+                (raw.converged & ~bad).reshape(shape),
+            )
+        return ObservedRollout(observed.reshape(*shape, n_steps), status.reshape(shape), estimate)
 
     def save(self, path: str | os.PathLike) -> None:
         states = {
