@@ -274,7 +274,9 @@ def compare_stores(
         (per_param, transitions): ``per_param`` has one row per control value with columns
         param, seen, truth_regime, surrogate_regime, regime_agree, firing_rate_rel_error,
         spikes_per_burst_error, isi_distance, spectrum_hellinger, state_space_divergence,
-        lyap_sign_agree; ``transitions`` has kind, truth, surrogate, error.
+        lyap_sign_agree, forecast_horizon (model time unit; from the surrogate store's
+        ``forecast_horizon`` when it has one, else NaN); ``transitions`` has kind, truth,
+        surrogate, error.
 
     Raises:
         ValueError: the stores are not on the same control grid.
@@ -313,6 +315,8 @@ def compare_stores(
         "state_space_divergence": state_space_divergence(t_x, s_x, settings),
         "lyap_sign_agree": _sign_agreement(regime_field(truth_regimes, "lyap_max"),
                                            regime_field(surrogate_regimes, "lyap_max"), tolerance),
+        "forecast_horizon": (surrogate_traces["forecast_horizon"].values if "forecast_horizon" in surrogate_traces
+                             else np.full(param.size, np.nan)),
     })
     transitions = pd.DataFrame(
         transition_errors(param, t_regime, s_regime, settings.match_window),
@@ -347,6 +351,7 @@ def summarise(per_param: pd.DataFrame, transitions: pd.DataFrame) -> dict[str, o
         "spectrum_hellinger_median": median(unseen["spectrum_hellinger"]),
         "state_space_divergence_median": median(unseen["state_space_divergence"]),
         "lyap_sign_agreement_unseen": known_fraction(unseen["lyap_sign_agree"]),
+        "forecast_horizon_median": median(unseen["forecast_horizon"]) if "forecast_horizon" in unseen else math.nan,
         "transitions": [
             {key: (None if isinstance(value, float) and math.isnan(value) else value) for key, value in row.items()}
             for row in transitions.to_dict(orient="records")

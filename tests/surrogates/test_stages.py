@@ -202,3 +202,12 @@ def test_registry():
     assert get_family("vae_map") is VaeMapSurrogate is FAMILIES["vae_map"]
     with pytest.raises(ValueError, match="unknown surrogate family 'ode'.*vae_map"):
         get_family("ode")
+
+
+def test_vae_map_forecasts_from_observed_history(trained):
+    surrogate = load_surrogate(trained["root"] / "map", "cpu")
+    x = _store()["V"].values[:, 0, :]  # (2 values, n_time)
+    predicted = surrogate.forecast(x[:, :100], np.array(VALUES), n_steps=30)
+    assert predicted.shape == (2, 30) and predicted.dtype == np.float32 and np.isfinite(predicted).all()
+    with pytest.raises(ValueError, match="at least 10 samples of history"):
+        surrogate.forecast(x[:, :9], np.array(VALUES), n_steps=5)

@@ -27,6 +27,9 @@ def test_tiny_surrogate_study_runs_end_to_end(tmp_path):
     assert sweep.attrs["source"] == "surrogate" and sweep.attrs["observed"] == "v"
     assert sweep["v"].dims == ("param", "ic", "time") and sweep.sizes["time"] == 300
     assert "status" in sweep
+    ok = sweep["status"].values == 0
+    assert np.isfinite(sweep["lyap_max"].values[ok]).all()  # the surrogate's own exponent
+    assert sweep["forecast_horizon"].dims == ("param",) and np.isfinite(sweep["forecast_horizon"].values).all()
 
     regimes = read_dataset(seed_dir / "regimes.zarr", kind="regimes")
     assert regimes["regime"].shape == (4, 2)
@@ -38,8 +41,11 @@ def test_tiny_surrogate_study_runs_end_to_end(tmp_path):
     table = pd.read_csv(seed_dir / "metrics.tsv", sep="\t")
     assert list(table["param"]) == [0.0, 0.5, 1.0, 1.5]
     assert table["seen"].tolist() == [False, True, False, False]
+    np.testing.assert_array_equal(table["forecast_horizon"], sweep["forecast_horizon"].values)
 
     summary = pd.read_csv(tmp_path / "results/summary.tsv", sep="\t")
     assert summary[["dataset", "surrogate", "n_seeds"]].values.tolist() == [["fhn", "vae_map", 1]]
-    for figure in ("latent_selection", "training_curves", "bifurcation", "regimes"):
+    for figure in ("latent_selection", "training_curves", "bifurcation", "regimes", "lyapunov", "regime_confusion",
+                   "example_traces"):
         assert (seed_dir / "figures" / f"{figure}.png").stat().st_size > 10_000
+    assert (tmp_path / "results/fhn/figures/surrogate_summary.png").stat().st_size > 10_000

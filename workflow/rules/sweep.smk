@@ -4,6 +4,7 @@
 rule sweep_surrogate:
     input:
         checkpoint="results/{dataset}/{surrogate}/seed{seed}/map/surrogate.pt",
+        heldout="results/{dataset}/truth/heldout.zarr",
     output:
         directory("results/{dataset}/{surrogate}/seed{seed}/sweep.zarr"),
     params:
@@ -76,6 +77,22 @@ rule plot_comparison:
             labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
                     "figure": "regime strips"},
         ),
+        lyapunov=report(
+            "results/{dataset}/{surrogate}/seed{seed}/figures/lyapunov.png",
+            caption="../report/lyapunov_comparison.rst",
+            category="{dataset}",
+            subcategory="{surrogate}",
+            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
+                    "figure": "largest Lyapunov exponent"},
+        ),
+        confusion=report(
+            "results/{dataset}/{surrogate}/seed{seed}/figures/regime_confusion.png",
+            caption="../report/regime_confusion.rst",
+            category="{dataset}",
+            subcategory="{surrogate}",
+            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
+                    "figure": "regime confusion"},
+        ),
     params:
         train_values=lambda wildcards: dataset_config(wildcards)["train"]["values"],
     conda:
@@ -84,6 +101,54 @@ rule plot_comparison:
         "logs/{dataset}/{surrogate}/seed{seed}/plot_comparison.log",
     script:
         "../scripts/plot_comparison.py"
+
+
+rule plot_traces:
+    input:
+        truth_regimes="results/{dataset}/truth/regimes.zarr",
+        truth_traces="results/{dataset}/truth/heldout.zarr",
+        surrogate_regimes="results/{dataset}/{surrogate}/seed{seed}/regimes.zarr",
+        surrogate_traces="results/{dataset}/{surrogate}/seed{seed}/sweep.zarr",
+    output:
+        report(
+            "results/{dataset}/{surrogate}/seed{seed}/figures/example_traces.png",
+            caption="../report/example_traces.rst",
+            category="{dataset}",
+            subcategory="{surrogate}",
+            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
+                    "figure": "example traces"},
+        ),
+    params:
+        train_values=lambda wildcards: dataset_config(wildcards)["train"]["values"],
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/plot_traces.log",
+    script:
+        "../scripts/plot_traces.py"
+
+
+rule plot_summary:
+    input:
+        lambda wildcards: dataset_targets(wildcards.dataset, "results/{dataset}/{surrogate}/seed{seed}/metrics.json"),
+    output:
+        report(
+            "results/{dataset}/figures/surrogate_summary.png",
+            caption="../report/surrogate_summary.rst",
+            category="{dataset}",
+            subcategory="across seeds",
+            labels={"dataset": "{dataset}", "figure": "summary across seeds"},
+        ),
+    params:
+        control_unit=lambda wildcards: get_model(dataset_config(wildcards)["model"]).control.unit,
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/plot_summary.log",
+    script:
+        "../scripts/plot_summary.py"
 
 
 rule aggregate:

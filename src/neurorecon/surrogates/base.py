@@ -82,6 +82,20 @@ class Surrogate(ABC):
                 of the surrogate is estimated from where each trajectory ends; 0: not estimated.
         """
 
+    def forecast(self, history: np.ndarray, control: np.ndarray, n_steps: int) -> np.ndarray | None:
+        """Predict the observed variable after a stretch of observations; None: not supported.
+
+        Args:
+            history: (batch, n_hist) observed samples (observed unit), the last one at time t0.
+            control: (batch,) control values, control unit.
+            n_steps: samples to predict, at t0 + sample_dt, ..., t0 + n_steps * sample_dt.
+
+        Returns:
+            (batch, n_steps) float32 predictions (NaN where the forecast diverged), or None for a
+            family that cannot start from observations.
+        """
+        return None
+
     @abstractmethod
     def save(self, path: str | os.PathLike) -> None:
         """Write the surrogate as a checkpoint (state dicts + JSON metadata) at ``path``."""

@@ -359,18 +359,29 @@ class SweepSettings(_Settings):
         transient_steps: samples run and discarded before recording.
         lyapunov_steps: map steps over which the surrogate's largest Lyapunov exponent is
             estimated from the end of every trajectory (tangent dynamics by autograd); 0: skip it.
+        forecast_starts: start times per held-out truth trajectory for the forecast horizon
+            (:mod:`neurorecon.surrogates.forecast`); 0: skip the forecasts.
+        forecast_history: observed samples given to the surrogate before each forecast (at least
+            the delay embedding's span).
+        forecast_steps: samples forecast (the largest measurable horizon, in sampling intervals).
     """
 
     n_ic: int = 2
     n_steps: int = 40_000
     transient_steps: int = 20_000
     lyapunov_steps: int = 5_000
+    forecast_starts: int = 4
+    forecast_history: int = 200
+    forecast_steps: int = 2_000
 
     _checks: ClassVar = {
         "n_ic": (_positive, "must be >= 1"),
         "n_steps": (_positive, "must be >= 1"),
         "transient_steps": (lambda v: v >= 0, "must be >= 0"),
         "lyapunov_steps": (lambda v: v == 0 or v >= 10, "must be 0 (skip) or >= 10"),
+        "forecast_starts": (lambda v: v >= 0, "must be >= 0"),
+        "forecast_history": (_positive, "must be >= 1"),
+        "forecast_steps": (_positive, "must be >= 1"),
     }
 
 

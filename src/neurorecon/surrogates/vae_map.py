@@ -148,6 +148,17 @@ class VaeMapSurrogate(Surrogate):
         """
         return self.decode_run(self.free_run(z0, control, n_steps, transient_steps))
 
+    def forecast(self, history: np.ndarray, control: np.ndarray, n_steps: int) -> np.ndarray:
+        """Encode the last delay window of every history row, iterate the map, decode (see base)."""
+        history = np.asarray(history)
+        if history.shape[1] < self.embedding.span:
+            raise ValueError(f"forecast needs at least {self.embedding.span} samples of history "
+                             f"(the embedding's span), got {history.shape[1]}")
+        windows = history[:, history.shape[1] - self.embedding.span :: self.embedding.delay]
+        z0 = self.encode(windows)
+        observed, _ = self.decode_run(self.free_run(z0, control, n_steps, 0))
+        return observed
+
     def lyapunov(self, z0: torch.Tensor, control: np.ndarray, n_steps: int) -> LyapunovEstimate:
         """Largest Lyapunov exponent of the map from states z0 (batch, d) at control values (batch,).
 
