@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from neurorecon.aggregate import aggregate_summaries
@@ -31,3 +32,36 @@ def test_median_and_spread_over_seeds(tmp_path):
 def test_no_files_is_an_error():
     with pytest.raises(ValueError, match="no metrics"):
         aggregate_summaries([])
+
+
+def _table(surrogate, truth=("rest", "bursting", "bursting", "tonic_spiking"), seen=(False, True, False, False)):
+    return pd.DataFrame({"param": [0.0, 1.0, 2.0, 3.0], "seen": list(seen), "truth_regime": list(truth),
+                         "surrogate_regime": list(surrogate)})
+
+
+def test_ensemble_agreement_takes_the_majority_regime_over_seeds():
+    from neurorecon.aggregate import ensemble_agreement
+
+    tables = [
+        _table(["rest", "rest", "bursting", "bursting"]),
+        _table(["bursting", "bursting", "bursting", "tonic_spiking"]),
+        _table(["rest", "bursting", "rest", "tonic_spiking"]),
+    ]
+    # unseen values 0, 2, 3: majorities rest (right), bursting (right), tonic_spiking (right)
+    assert ensemble_agreement(tables) == 1.0
+    # each seed alone gets 2, 2 and 2 of 3 right
+    tied = tables[:2]  # value 0: rest vs bursting tie -> the first seed's (rest, right); value 3: bursting (wrong)
+    assert ensemble_agreement(tied) == pytest.approx(2 / 3)
+
+
+def test_aggregate_adds_the_ensemble_agreement_from_the_tables_next_to_the_summaries(tmp_path):
+    paths = []
+    for seed, surrogate in enumerate((["rest", "rest", "bursting", "bursting"], ["rest", "x", "bursting", "tonic_spiking"])):
+        run = tmp_path / f"seed{seed}"
+        run.mkdir()
+        _table(surrogate).to_csv(run / "metrics.tsv", sep="\t", index=False)
+        (run / "metrics.json").write_text(json.dumps({"dataset": "d", "surrogate": "s", "seed": seed,
+                                                      "regime_agreement_unseen": 0.5}))
+        paths.append(run / "metrics.json")
+    table = aggregate_summaries(paths)
+    assert table.loc[0, "ensemble_regime_agreement_unseen"] == pytest.approx(2 / 3)
