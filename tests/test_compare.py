@@ -5,8 +5,8 @@ import pytest
 import xarray as xr
 
 from neurorecon.compare import (
-    CompareSettings, compare_stores, isi_distance, lyapunov_sign, regime_agreement, relative_error,
-    spectrum_hellinger, state_space_divergence, summarise, transition_errors,
+    CompareSettings, compare_stores, isi_distance, lyapunov_sign, regime_agreement, regime_confusion, relative_error,
+    seen_mask, spectrum_hellinger, state_space_divergence, summarise, transition_errors,
 )
 from neurorecon.dynamics.regimes import Regime, regime_attrs
 
@@ -42,6 +42,26 @@ def test_missing_transition_is_nan_and_window_limits_matches():
     far = np.repeat(np.array([R] * 8 + [B] * 2)[:, None], 1, axis=1)
     assert transition_errors(PARAM, truth, far)[0]["error"] == 5.0
     assert np.isnan(transition_errors(PARAM, truth, far, window=2.0)[0]["error"])
+
+
+def test_regime_confusion_counts_dominant_regime_pairs():
+    # dominant regimes (ties go to the lower code, T=2 < B=3): truth R R B B T, surrogate R B T T T
+    truth = np.array([[R, R], [R, B], [B, B], [B, B], [T, T]])
+    surrogate = np.array([[R, R], [B, B], [B, T], [T, T], [T, T]])
+    counts = regime_confusion(truth, surrogate)
+    expected = np.zeros((6, 6), dtype=np.int64)
+    expected[R, R] = 1
+    expected[R, B] = 1
+    expected[B, T] = 2
+    expected[T, T] = 1
+    np.testing.assert_array_equal(counts, expected)
+    assert np.trace(counts) == regime_agreement(truth, surrogate).sum() == 2
+    assert regime_confusion(truth[:0], surrogate[:0]).sum() == 0
+
+
+def test_seen_mask_marks_training_values_only():
+    np.testing.assert_array_equal(seen_mask([0.0, 0.5, 1.0 + 1e-12, 1.5], [1.0, 0.5]), [False, True, True, False])
+    assert not seen_mask([0.0, 1.0], []).any()
 
 
 def test_relative_error_of_medians():

@@ -172,7 +172,8 @@ SURROGATE = {
         "sweep": {"n_ic": 2, "n_steps": 100, "transient_steps": 10},
     },
 }
-SWEEP_TAIL = {"sweep_surrogate", "classify_surrogate", "compare", "plot_comparison", "aggregate"}
+SWEEP_TAIL = {"sweep_surrogate", "classify_surrogate", "compare", "plot_comparison", "plot_traces",
+              "plot_summary", "aggregate"}
 S = "surrogates.vm.settings"
 
 SURROGATE_PLANS = [

@@ -116,6 +116,11 @@ def surrogate_targets(pattern):
     return [pattern.format(dataset=d, surrogate=s, seed=k) for d, s, k in surrogate_runs()]
 
 
+def dataset_targets(dataset, pattern):
+    """``pattern`` filled in for every (surrogate, seed) run on ``dataset``."""
+    return [pattern.format(dataset=d, surrogate=s, seed=k) for d, s, k in surrogate_runs() if d == dataset]
+
+
 def surrogate_outputs():
     """Everything the surrogate stages end in; empty without configured surrogates."""
     if not SURROGATES:
@@ -124,9 +129,13 @@ def surrogate_outputs():
         "results/{dataset}/{surrogate}/seed{seed}/metrics.json",
         "results/{dataset}/{surrogate}/seed{seed}/figures/bifurcation.png",
         "results/{dataset}/{surrogate}/seed{seed}/figures/regimes.png",
+        "results/{dataset}/{surrogate}/seed{seed}/figures/lyapunov.png",
+        "results/{dataset}/{surrogate}/seed{seed}/figures/regime_confusion.png",
+        "results/{dataset}/{surrogate}/seed{seed}/figures/example_traces.png",
         "results/{dataset}/{surrogate}/seed{seed}/figures/latent_selection.png",
         "results/{dataset}/{surrogate}/seed{seed}/figures/training_curves.png",
     ]
-    return [target for pattern in per_run for target in surrogate_targets(pattern)] + [
+    summaries = sorted({f"results/{dataset}/figures/surrogate_summary.png" for dataset, _, _ in surrogate_runs()})
+    return [target for pattern in per_run for target in surrogate_targets(pattern)] + summaries + [
         "results/summary.tsv"
     ]

@@ -1,16 +1,20 @@
-"""Snakemake adapter: truth and surrogate overlaid: bifurcation diagram and regime strips."""
+"""Snakemake adapter: truth and surrogate overlaid: bifurcation diagram, regime strips, largest
+Lyapunov exponent, and the regime confusion matrix over unseen values."""
 
 import sys
 
-from neurorecon import plots
+from neurorecon import comparison_plots, plots
 from neurorecon.store import read_dataset
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 w = snakemake.wildcards  # noqa: F821
-regimes = {
-    "truth": read_dataset(snakemake.input.truth, kind="regimes"),  # noqa: F821
-    f"{w.surrogate} (seed {w.seed})": read_dataset(snakemake.input.surrogate, kind="regimes"),  # noqa: F821
-}
+label = f"{w.surrogate} (seed {w.seed})"
+truth = read_dataset(snakemake.input.truth, kind="regimes")  # noqa: F821
+surrogate = read_dataset(snakemake.input.surrogate, kind="regimes")  # noqa: F821
+regimes = {"truth": truth, label: surrogate}
 train = snakemake.params.train_values  # noqa: F821
-plots.save(plots.bifurcation_figure(regimes, train), snakemake.output.bifurcation)  # noqa: F821
-plots.save(plots.regime_strip_figure(regimes, train), snakemake.output.regimes)  # noqa: F821
+output = snakemake.output  # noqa: F821
+plots.save(plots.bifurcation_figure(regimes, train), output.bifurcation)
+plots.save(plots.regime_strip_figure(regimes, train), output.regimes)
+plots.save(comparison_plots.lyapunov_comparison_figure(regimes, train), output.lyapunov)
+plots.save(comparison_plots.regime_confusion_figure(truth, surrogate, train, label), output.confusion)

@@ -1,0 +1,20 @@
+"""Snakemake adapter: truth and surrogate traces side by side at a few held-out control values."""
+
+import sys
+
+from neurorecon import plots
+from neurorecon.comparison_plots import example_traces_figure
+from neurorecon.store import read_dataset
+
+sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+w = snakemake.wildcards  # noqa: F821
+inputs = snakemake.input  # noqa: F821
+figure = example_traces_figure(
+    read_dataset(inputs.truth_traces, kind="trajectories"),
+    read_dataset(inputs.surrogate_traces, kind="trajectories"),
+    read_dataset(inputs.truth_regimes, kind="regimes"),
+    read_dataset(inputs.surrogate_regimes, kind="regimes"),
+    snakemake.params.train_values,  # noqa: F821
+    label=f"{w.surrogate} (seed {w.seed})",
+)
+plots.save(figure, snakemake.output[0])  # noqa: F821
