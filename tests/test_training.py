@@ -1,14 +1,18 @@
-"""Training infrastructure: device choice, seeding, curves, checkpoints and their format version."""
+"""Training infrastructure: device choice, seeding, curves, checkpoints and their format version,
+resume files."""
 
 import json
+import logging
+import random
 
 import numpy as np
 import pytest
 import torch
 
 from neurorecon.training import (
-    FORMAT_VERSION, CheckpointError, EpochRecord, checkpoint_paths, load_checkpoint, read_checkpoint_metadata,
-    read_curve, resolve_device, save_checkpoint, seed_everything, write_curve, write_json,
+    FORMAT_VERSION, CheckpointError, EpochRecord, ResumeFile, checkpoint_paths, fingerprint, generator,
+    load_checkpoint, read_checkpoint_metadata, read_curve, records_from_state, records_state, resolve_device,
+    restore_rng_state, rng_state, save_checkpoint, seed_everything, write_curve, write_json,
 )
 
 
@@ -101,3 +105,58 @@ def test_missing_or_corrupt_checkpoint_is_a_clear_error(tmp_path):
 def test_write_json_turns_non_finite_numbers_into_null(tmp_path):
     path = write_json(tmp_path / "x.json", {"a": float("nan"), "b": np.float32(1.5), "c": np.arange(2)})
     assert json.loads(path.read_text()) == {"a": None, "b": 1.5, "c": [0, 1]}
+
+
+def _draws(gen):
+    """One draw from every generator a training state carries: python, numpy, torch, ``gen``."""
+    return random.random(), np.random.rand(), torch.rand(2), torch.rand(2, generator=gen)
+
+
+def test_restored_random_states_repeat_every_draw():
+    seed_everything(5, torch.device("cpu"))
+    gen = generator(6)
+    _draws(gen)
+    state = rng_state(gen)
+    first = _draws(gen)
+    _draws(gen)  # move on, then go back
+    restore_rng_state(state, gen)
+    again = _draws(gen)
+    assert first[:2] == again[:2] and torch.equal(first[2], again[2]) and torch.equal(first[3], again[3])
+
+
+def test_fingerprint_sees_values_dtypes_and_shapes():
+    a = np.arange(6, dtype=np.float32)
+    assert fingerprint(a) == fingerprint(torch.arange(6, dtype=torch.float32))
+    changed = a.copy()
+    changed[3] += 1e-6
+    assert len({fingerprint(a), fingerprint(changed), fingerprint(a.astype(np.float64)),
+                fingerprint(a.reshape(2, 3))}) == 4
+
+
+def test_resume_file_saves_every_n_epochs_and_loads_for_the_same_identity_only(tmp_path, caplog):
+    path = tmp_path / "net.resume.pt"
+    resume = ResumeFile(path, {"seed": 1, "settings": {"hidden": (8, 8)}}, every=2)
+    records = [EpochRecord("map", 1, 4, 0.5, float("nan"), 1e-3, 0.1, {"horizon": 4})]
+    resume.save(1, lambda: {"records": records_state(records)})
+    assert not path.exists()
+    path.with_name(f".{path.name}.tmp-deadbeef").write_bytes(b"left by a killed write")
+    resume.save(2, lambda: {"records": records_state(records), "weights": torch.arange(3.0)})
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    epoch, state = resume.load()
+    assert epoch == 2 and torch.equal(state["weights"], torch.arange(3.0))
+    restored = records_from_state(state["records"])
+    assert restored[0].extra == records[0].extra and np.isnan(restored[0].val_loss)
+    assert ResumeFile(path, {"seed": 1, "settings": {"hidden": [8, 8]}}, every=5).load()[0] == 2
+    with caplog.at_level(logging.INFO, logger="neurorecon"):
+        assert ResumeFile(path, {"seed": 2, "settings": {"hidden": (8, 8)}}).load() is None
+    assert "written for a different run (seed differ)" in caplog.text
+    resume.remove()
+    assert not path.exists() and resume.load() is None
+
+
+def test_unreadable_resume_file_is_ignored_with_a_reason(tmp_path, caplog):
+    path = tmp_path / "net.resume.pt"
+    path.write_bytes(b"not a torch file")
+    with caplog.at_level(logging.INFO, logger="neurorecon"):
+        assert ResumeFile(path, {}).load() is None
+    assert "ignoring unreadable resume file" in caplog.text

@@ -150,10 +150,10 @@ def cosine_lr(optimizer: torch.optim.Optimizer, base_lr: float, final_fraction: 
     """Set every group's learning rate on a cosine from ``base_lr`` (progress 0) to
     ``final_fraction * base_lr`` (progress 1); returns the rate set."""
     progress = min(max(progress, 0.0), 1.0)
-    lr = base_lr * (final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + np.cos(np.pi * progress)))
+    lr = float(base_lr * (final_fraction + (1.0 - final_fraction) * 0.5 * (1.0 + np.cos(np.pi * progress))))
     for group in optimizer.param_groups:
-        group["lr"] = lr
-    return float(lr)
+        group["lr"] = lr  # a python float: the optimiser state stays loadable with weights_only
+    return lr
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
@@ -361,7 +361,7 @@ class ResumeFile:
 
     def _full_identity(self) -> dict[str, Any]:
         return _json_safe({**self.identity, "format_version": FORMAT_VERSION, "neurorecon_version": __version__,
-                           "torch_version": torch.__version__})
+                           "torch_version": str(torch.__version__)})
 
     def load(self) -> tuple[int, dict[str, Any]] | None:
         """(epoch, state) saved last; None without a file, and (logged, with the reason) for an

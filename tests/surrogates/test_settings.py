@@ -40,6 +40,8 @@ def test_partial_mapping_overrides_only_given_keys():
         ({"vae": {"hidden": 8}}, r"surrogates\.vae_map\.vae\.hidden: expected a list"),
         ({"vae": {"activation": "sigmoid"}}, r"surrogates\.vae_map\.vae\.activation: must be silu"),
         ({"vae": {"lr": float("nan")}}, r"surrogates\.vae_map\.vae\.lr: expected a finite number"),
+        ({"vae": {"checkpoint_every": 0}}, r"surrogates\.vae_map\.vae\.checkpoint_every: must be >= 1, got 0"),
+        ({"map": {"checkpoint_every": -2}}, r"surrogates\.vae_map\.map\.checkpoint_every: must be >= 1, got -2"),
         ({"latent": {"dims": []}}, r"surrogates\.vae_map\.latent\.dims: must be a non-empty list"),
         ({"latent": {"dims": [2, 2]}}, r"surrogates\.vae_map\.latent\.dims: must be a non-empty list of distinct"),
         ({"map": {"coupling": "film"}}, r"surrogates\.vae_map\.map\.coupling: must be concat or affine"),

@@ -1,5 +1,6 @@
 """Snakemake adapter: train the VAE of one latent dimension and seed on the training store."""
 
+import logging
 import sys
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import torch
 from neurorecon.surrogates import VaeSettings, train_vae
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+logging.basicConfig(stream=sys.stdout, format="%(message)s")
+logging.getLogger("neurorecon").setLevel(logging.INFO)  # e.g. "resuming from epoch k"
 torch.set_num_threads(snakemake.threads)  # noqa: F821
 train_vae(
     snakemake.input[0],  # noqa: F821

@@ -238,16 +238,15 @@ class _Course:
         best = _Best()
         best.key, best.state, best.epoch, best.report = (state["best"][name] for name in
                                                          ("key", "state", "epoch", "report"))
-        return cls(records_from_state(state["records"]), [tuple(item) for item in state["judged"]], best,
-                   state["best_val"], state["stale"])
+        return cls(records_from_state(state["records"]), state["judged"], best, state["best_val"], state["stale"])
 
-    def finished(self, epoch: int, settings: MapSettings, judged: bool) -> bool:
+    def finished(self, epoch: int, settings: MapSettings, has_judge: bool) -> bool:
         """Whether training stops before ``epoch``: ``patience`` epochs at full horizon without a
         better held-back loss, or past the planned epochs while the best checkpoint passed the
         check (any checkpoint, without a judge)."""
         if self.stale >= settings.patience:
             return True
-        return epoch > settings.epochs and (not judged or self.best.report.get("passed", False))
+        return epoch > settings.epochs and (not has_judge or self.best.report.get("passed", False))
 
 
 def _train_epoch(

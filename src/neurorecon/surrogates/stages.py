@@ -8,7 +8,10 @@ else CPU) and a progress callback, and writes its outputs atomically into ``out_
 - :func:`train_map`: ``surrogate.pt`` + ``surrogate.json`` (complete surrogate), ``map_curve.tsv``,
   ``rollout_check.json`` (free-running check at the training values).
 
-Only the observed variable of the training store is used.
+Only the observed variable of the training store is used. The two training stages save their
+training state every ``checkpoint_every`` epochs to ``<checkpoint>.resume.pt`` in ``out_dir`` and a
+rerun of a killed stage resumes from it (:class:`~neurorecon.training.ResumeFile`); the file is
+removed once the outputs are written.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ import torch
 from ..embedding import EmbeddingSpec, Scaler, Segments, delay_windows, segments_from_store
 from ..store import read_dataset
 from ..training import (
-    CheckpointError, EpochRecord, Progress, generator, load_checkpoint, no_progress, read_curve, resolve_device,
-    save_checkpoint, seed_everything, write_curve, write_json,
+    RESUME_SUFFIX, CheckpointError, EpochRecord, Progress, ResumeFile, fingerprint, generator, load_checkpoint,
+    no_progress, read_curve, resolve_device, save_checkpoint, seed_everything, write_curve, write_json,
 )
 from .base import STORE_ATTRS
 from .registry import SURROGATE_CHECKPOINT
@@ -72,6 +75,15 @@ def _tensor(array: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.as_tensor(np.ascontiguousarray(array, dtype=np.float32), device=device)
 
 
+def _resume_file(out_dir: Path, checkpoint: str, settings: VaeSettings | MapSettings, identity: dict[str, Any]
+                 ) -> ResumeFile:
+    """The resume file of a stage writing ``checkpoint`` into ``out_dir``; its identity is
+    ``identity`` plus the settings (all but ``checkpoint_every``, which does not change the result)."""
+    kept = {key: value for key, value in settings.to_dict().items() if key != "checkpoint_every"}
+    return ResumeFile(out_dir / f"{checkpoint}{RESUME_SUFFIX}", {**identity, "settings": kept},
+                      settings.checkpoint_every)
+
+
 def train_vae(
     train_store_path: str | os.PathLike,
     latent_dim: int,
@@ -103,8 +115,11 @@ def train_vae(
         keep = np.random.default_rng(seed).choice(train.shape[0], settings.max_vectors, replace=False)
         train = train[np.sort(keep)]
     val = delay_windows(scaler.transform(heldback.series), spec, settings.stride).reshape(-1, spec.dim)
-    vae, records = fit_vae(_tensor(train, dev), _tensor(val, dev), latent_dim, settings, progress)
     out_dir = Path(out_dir)
+    resume = _resume_file(out_dir, VAE_CHECKPOINT, settings, {
+        "stage": "vae", "latent_dim": latent_dim, "seed": seed, "device": str(dev), "data": fingerprint(train, val),
+    })
+    vae, records = fit_vae(_tensor(train, dev), _tensor(val, dev), latent_dim, settings, progress, resume)
     metadata = {
         "family": VaeMapSurrogate.family,
         "component": "vae",
@@ -120,6 +135,7 @@ def train_vae(
     }
     save_checkpoint(out_dir / VAE_CHECKPOINT, {"vae": vae.state_dict()}, metadata)
     curve = write_curve(out_dir / "vae_curve.tsv", [_with_latent(record, latent_dim) for record in records])
+    resume.remove()
     return VaeOutputs(out_dir / VAE_CHECKPOINT, curve)
 
 
@@ -248,8 +264,12 @@ def train_map(
         *_check_starts(series, segments.control, settings.check.n_ic, seed), sample_dt,
         float(store_attrs["spike_threshold"]), settings.check,
     )
-    fit = fit_map(series, settings, generator(seed, dev), progress, lambda net: check.judge(surrogate(net)))
     out_dir = Path(out_dir)
+    resume = _resume_file(out_dir, SURROGATE_CHECKPOINT, settings, {
+        "stage": "map", "seed": seed, "device": str(dev), "store_attrs": store_attrs,
+        "data": fingerprint(segments.series, segments.control, series.z, *vae.state_dict().values()),
+    })
+    fit = fit_map(series, settings, generator(seed, dev), progress, lambda net: check.judge(surrogate(net)), resume)
     info["selected_epoch"] = fit.selected_epoch
     surrogate(fit.net).save(out_dir / SURROGATE_CHECKPOINT)
     curve = write_curve(out_dir / "map_curve.tsv", fit.records)
@@ -262,4 +282,5 @@ def train_map(
         "epochs": [{"epoch": epoch, **{k: v for k, v in summary.items() if k != "report"}}
                    for epoch, summary in fit.judged],
     })
+    resume.remove()
     return MapOutputs(out_dir / SURROGATE_CHECKPOINT, curve, check_json, report)
