@@ -184,9 +184,10 @@ SURROGATE_PLANS = [
             {"train_map", "plot_training"} | SWEEP_TAIL),
     Plan.of("vae-epochs", {f"{S}.vae.epochs": 2}, {"train_vae[d2]", "train_vae[d3]"},
             {"select_latent", "train_map", "plot_training"} | SWEEP_TAIL),
-    # A new held-out grid: held-out truth and the sweep, no training.
+    # A new held-out grid: held-out truth and the sweep (which also reads the held-out truth for its
+    # forecasts, so Snakemake names the new input rather than the params), no training.
     Plan.of("heldout-num", {f"{FHN}.heldout.num": 6},
-            {"simulate_chunk[heldout-0]", "simulate_chunk[heldout-1]", "sweep_surrogate"},
+            {"simulate_chunk[heldout-0]", "simulate_chunk[heldout-1]"},
             {"simulate_chunk[heldout-2]", "merge_truth[heldout]", *TRUTH_TAIL} | SWEEP_TAIL),
 ]
 
