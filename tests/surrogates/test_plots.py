@@ -41,3 +41,17 @@ def test_map_training_figure(tmp_path):
     assert fig.axes[0].get_yscale() == "log"
     fig.savefig(tmp_path / "map.png")
     plt.close(fig)
+
+
+def test_map_training_figure_from_a_curve_file_with_unjudged_epochs(tmp_path):
+    """Epochs before ``check_from_epoch`` have no check columns: empty cells in the TSV."""
+    from neurorecon.training import read_curve
+
+    records = [EpochRecord("map", e, 6, 1.0 / e, 1.1 / e, 1e-3, e,
+                           {"horizon": e, **({"check_traces_passed": e - 3} if e > 3 else {})})
+               for e in range(1, 7)]
+    path = write_curve(tmp_path / "map_curve.tsv", records)
+    fig = map_training_figure(read_curve(path))
+    bars = fig.axes[1].patches
+    assert [bar.get_height() for bar in bars if bar.get_height() == bar.get_height()] == [1, 2, 3]
+    plt.close(fig)

@@ -85,7 +85,7 @@ def map_training_figure(rows: Sequence[Mapping[str, Any]], title: str = "") -> p
         rows: rows of ``map_curve.tsv`` (:func:`~neurorecon.training.read_curve`).
         title: figure title.
     """
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows).apply(pd.to_numeric, errors="coerce")  # unjudged epochs: "" -> NaN
     with sns.axes_style("whitegrid"):
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, constrained_layout=True)
         top.plot(frame["epoch"], frame["loss"], label="training loss (rollout + one-step)")
