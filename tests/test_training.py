@@ -160,3 +160,18 @@ def test_unreadable_resume_file_is_ignored_with_a_reason(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="neurorecon"):
         assert ResumeFile(path, {}).load() is None
     assert "ignoring unreadable resume file" in caplog.text
+
+
+def test_limit_threads_caps_torch_and_numba():
+    import numba
+
+    from neurorecon.training import limit_threads
+
+    before = torch.get_num_threads(), numba.get_num_threads()
+    try:
+        assert limit_threads(1) == 1
+        assert torch.get_num_threads() == 1 and numba.get_num_threads() == 1
+        assert limit_threads(0) == 1  # never below one thread
+    finally:
+        torch.set_num_threads(before[0])
+        numba.set_num_threads(before[1])

@@ -62,6 +62,20 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return resolved
 
 
+def limit_threads(n: int) -> int:
+    """Use at most ``n`` CPU threads in torch and in numba's parallel kernels; returns the count.
+
+    Training calls numba kernels (the regime classification of the rollout check); without this
+    their idle worker threads keep a core busy, and two training jobs on two cores ran 3x slower.
+    """
+    import numba  # imported here: only jobs that limit threads need it
+
+    n = max(1, int(n))
+    torch.set_num_threads(n)
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    return n
+
+
 def seed_everything(seed: int, device: torch.device) -> None:
     """Seed python, numpy and torch; make torch deterministic on CPU.
 

@@ -4,14 +4,13 @@ with its own Lyapunov exponents and its forecast horizons from held-out truth st
 import sys
 from pathlib import Path
 
-import torch
-
 from neurorecon.store import provenance, read_dataset, write_dataset
 from neurorecon.surrogates import SweepSettings, load_surrogate, sweep
 from neurorecon.surrogates.forecast import with_forecast_horizons
+from neurorecon.training import limit_threads
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
-torch.set_num_threads(snakemake.threads)  # noqa: F821
+limit_threads(snakemake.threads)  # noqa: F821
 settings = SweepSettings.from_dict(snakemake.params.settings, where="sweep")  # noqa: F821
 seed = int(snakemake.wildcards.seed)  # noqa: F821
 surrogate = load_surrogate(Path(snakemake.input.checkpoint).parent, snakemake.params.device)  # noqa: F821

@@ -5,14 +5,13 @@ import logging
 import sys
 from pathlib import Path
 
-import torch
-
 from neurorecon.surrogates import MapSettings, train_map
+from neurorecon.training import limit_threads
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 logging.basicConfig(stream=sys.stdout, format="%(message)s")
 logging.getLogger("neurorecon").setLevel(logging.INFO)  # e.g. "resuming from epoch k"
-torch.set_num_threads(snakemake.threads)  # noqa: F821
+limit_threads(snakemake.threads)  # noqa: F821
 latent_dim = json.loads(Path(snakemake.input.choice).read_text())["latent_dim"]  # noqa: F821
 vae = next(path for path in snakemake.input.vae if Path(path).parent.name == f"d{latent_dim}")  # noqa: F821
 print(f"selected latent dimension d = {latent_dim}: {vae}")

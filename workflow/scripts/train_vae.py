@@ -4,14 +4,13 @@ import logging
 import sys
 from pathlib import Path
 
-import torch
-
 from neurorecon.surrogates import VaeSettings, train_vae
+from neurorecon.training import limit_threads
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 logging.basicConfig(stream=sys.stdout, format="%(message)s")
 logging.getLogger("neurorecon").setLevel(logging.INFO)  # e.g. "resuming from epoch k"
-torch.set_num_threads(snakemake.threads)  # noqa: F821
+limit_threads(snakemake.threads)  # noqa: F821
 train_vae(
     snakemake.input[0],  # noqa: F821
     latent_dim=int(snakemake.wildcards.dim),  # noqa: F821
