@@ -258,25 +258,25 @@ def test_sweep_lays_diverged_rollouts_out_as_status_and_they_classify_divergent(
 
 # The sweep script as Snakemake runs it (`script:` puts a `snakemake` object into its globals), in a
 # child process because it redirects stdout and stderr to its log. Only the checkpoint loading is
-# replaced: load_surrogate returns the toy surrogate.
+# replaced: load_surrogate (as the script imports it from the package) returns the toy surrogate.
 _RUN_SCRIPT = textwrap.dedent("""
     import runpy, sys, types
     sys.path.insert(0, {root!r})
-    import neurorecon.surrogates  # noqa: F401  (the package exports a function named sweep,
-    sweep_module = sys.modules["neurorecon.surrogates.sweep"]  # so take the module itself)
+    import neurorecon.surrogates
     from tests.test_divergence import PARAM, make_toy_surrogate
 
     class Wildcards(dict):
         __getattr__ = dict.__getitem__
 
-    sweep_module.load_surrogate = lambda path, device="auto": make_toy_surrogate()
+    neurorecon.surrogates.load_surrogate = lambda path, device="auto": make_toy_surrogate()
     for name, values in (("diverging", PARAM), ("fine", PARAM[:2])):
         ns = types.SimpleNamespace
         snakemake = ns(
             input=ns(checkpoint={tmp!r} + "/map/surrogate.pt"),
             output=[{tmp!r} + f"/{{name}}.zarr"], log=[{tmp!r} + f"/{{name}}.log"],
             params=ns(values=[float(v) for v in values], device="cpu",
-                      settings={{"n_ic": 2, "n_steps": 3000, "transient_steps": 0}}),
+                      settings={{"n_ic": 2, "n_steps": 3000, "transient_steps": 0, "lyapunov_steps": 0,
+                                "forecast_starts": 0}}),
             wildcards=Wildcards(dataset="toy", surrogate="vm", seed="0"), threads=1, rule="sweep_surrogate",
         )
         runpy.run_path({script!r}, init_globals={{"snakemake": snakemake}}, run_name="__main__")

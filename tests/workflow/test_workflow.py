@@ -1,5 +1,7 @@
 """The Snakemake workflow: lint, fan-out of the default config, fail-fast config errors, a tiny run."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -23,8 +25,10 @@ def test_default_config_fans_out_in_chunks(tmp_path):
     assert run.returncode == 0, run.stderr
     out = run.stdout + run.stderr
     # srk: 41 held-out values in chunks of 14 -> 3 jobs; 5 other datasets in one chunk each; 6 train jobs.
-    assert "simulate_chunk       14" in out
-    assert "merge_truth          12" in out
+    assert re.search(r"^simulate_chunk\s+14$", out, re.MULTILINE), out
+    assert re.search(r"^merge_truth\s+12$", out, re.MULTILINE), out
+    # vae_map on srk, seeds 0-2: one VAE per latent dimension 2-4, one map per seed.
+    assert re.search(r"^train_vae\s+9$", out, re.MULTILINE) and re.search(r"^train_map\s+3$", out, re.MULTILINE)
 
 
 def test_invalid_config_stops_before_any_job(tmp_path):
