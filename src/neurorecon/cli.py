@@ -142,16 +142,17 @@ def _surrogate_for(config: dict, dataset: str, name: str | None) -> str:
             raise UsageError(f"--surrogate {name}: its 'datasets' do not include {dataset!r}")
         return name
     names = [key for key, entry in config.get("surrogates", {}).items() if dataset in entry["datasets"]]
-    if len(names) != 1:
-        raise UsageError(f"--surrogate: {len(names)} surrogate entries train on {dataset!r} "
-                         f"({', '.join(names) or 'none'}); name one" if names else
-                         f"no entry under 'surrogates' in the config trains on dataset {dataset!r}")
+    if not names:
+        raise UsageError(f"no entry under 'surrogates' in the config trains on dataset {dataset!r}")
+    if len(names) > 1:
+        raise UsageError(f"--surrogate: {len(names)} surrogate entries train on {dataset!r} ({', '.join(names)}); "
+                         "name one")
     return names[0]
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a surrogate of a config's dataset: all stages, the workflow's output layout."""
-    from .config import ConfigError, load_yaml, simulation_spec, control_values, validate_config
+    from .config import ConfigError, control_values, load_yaml, simulation_spec, validate_config
     from .surrogates import get_family
     from .surrogates.pipeline import train_surrogate
 
