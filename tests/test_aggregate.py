@@ -65,3 +65,31 @@ def test_aggregate_adds_the_ensemble_agreement_from_the_tables_next_to_the_summa
         paths.append(run / "metrics.json")
     table = aggregate_summaries(paths)
     assert table.loc[0, "ensemble_regime_agreement_unseen"] == pytest.approx(2 / 3)
+
+
+def test_the_ensemble_of_runs_that_passed_the_training_check_is_scored_on_its_own(tmp_path):
+    surrogates = (["rest", "rest", "bursting", "bursting"],  # 2 of 3 unseen right
+                  ["bursting", "x", "rest", "rest"],  # 0 of 3
+                  ["rest", "x", "bursting", "tonic_spiking"])  # 3 of 3
+    paths = []
+    for seed, (surrogate, passed) in enumerate(zip(surrogates, (False, True, True))):
+        run = tmp_path / f"seed{seed}"
+        run.mkdir()
+        _table(surrogate).to_csv(run / "metrics.tsv", sep="\t", index=False)
+        (run / "metrics.json").write_text(json.dumps({"dataset": "d", "surrogate": "s", "seed": seed,
+                                                      "regime_agreement_unseen": 0.5,
+                                                      "training_check_passed": passed}))
+        paths.append(run / "metrics.json")
+    table = aggregate_summaries(paths)
+    assert table.loc[0, "n_seeds_check_passed"] == 2
+    # all three: value 0 rest (right), 2 bursting (right), 3 tie bursting/rest/tonic -> seed 0's (wrong)
+    assert table.loc[0, "ensemble_regime_agreement_unseen"] == pytest.approx(2 / 3)
+    # seeds 1 and 2 only: value 0 tie -> seed 1's bursting (wrong), 2 tie -> rest (wrong), 3 tie -> rest
+    assert table.loc[0, "ensemble_check_passed_regime_agreement_unseen"] == pytest.approx(0.0)
+    assert "training_check_passed_median" not in table
+    for path in paths:
+        data = json.loads(path.read_text())
+        path.write_text(json.dumps({**data, "training_check_passed": False}))
+    table = aggregate_summaries(paths)
+    assert table.loc[0, "n_seeds_check_passed"] == 0
+    assert np.isnan(table.loc[0, "ensemble_check_passed_regime_agreement_unseen"])

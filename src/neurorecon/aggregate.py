@@ -1,5 +1,9 @@
 """Summaries across seeds (and surrogates) of the per-run ``metrics.json`` files, and the regime
-agreement of the seed ensemble (majority regime over seeds) from the per-run ``metrics.tsv``."""
+agreement of the seed ensemble (majority regime over seeds) from the per-run ``metrics.tsv``.
+
+A run's ``training_check_passed`` (whether the surrogate passed the free-running check at the
+training values, which uses training data only) is counted, and the ensemble of the runs that
+passed it is scored separately: selecting runs by it never looks at held-out truth."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 RUN_KEYS = ("dataset", "surrogate", "seed")
+CHECK_KEY = "training_check_passed"
 
 
 def _flatten(summary: dict) -> dict[str, object]:
@@ -51,7 +56,10 @@ def aggregate_summaries(paths: Sequence[str | os.PathLike]) -> pd.DataFrame:
     """One row per (dataset, surrogate): median, min and max over seeds of every metric.
 
     Where every run's ``metrics.tsv`` lies next to its ``metrics.json`` (as the workflow writes
-    them), the column ``ensemble_regime_agreement_unseen`` gives :func:`ensemble_agreement`.
+    them), the column ``ensemble_regime_agreement_unseen`` gives :func:`ensemble_agreement`. Where
+    the runs carry ``training_check_passed``, ``n_seeds_check_passed`` counts the runs that passed
+    and ``ensemble_check_passed_regime_agreement_unseen`` is the ensemble agreement of those runs
+    only (NaN when none passed).
 
     Returns:
         Columns dataset, surrogate, n_seeds, then ``<metric>_median``, ``<metric>_min``,
@@ -60,14 +68,23 @@ def aggregate_summaries(paths: Sequence[str | os.PathLike]) -> pd.DataFrame:
     runs = pd.DataFrame([_flatten(json.loads(Path(path).read_text())) | {"_path": str(path)} for path in paths])
     if runs.empty:
         raise ValueError("no metrics files to aggregate")
-    metrics = [c for c in runs.columns if c not in (*RUN_KEYS, "_path") and pd.api.types.is_numeric_dtype(runs[c])]
+    metrics = [c for c in runs.columns
+               if c not in (*RUN_KEYS, CHECK_KEY, "_path") and pd.api.types.is_numeric_dtype(runs[c])]
     rows = []
     for (dataset, surrogate), group in runs.groupby(["dataset", "surrogate"], sort=True):
         row: dict[str, object] = {"dataset": dataset, "surrogate": surrogate, "n_seeds": len(group)}
+        passed = (group[CHECK_KEY].fillna(False).astype(bool).to_numpy() if CHECK_KEY in group
+                  else None)
+        if passed is not None:
+            row["n_seeds_check_passed"] = int(passed.sum())
         tables = [Path(path).with_name("metrics.tsv") for path in group["_path"]]
         if all(table.exists() for table in tables):
-            row["ensemble_regime_agreement_unseen"] = ensemble_agreement(
-                [pd.read_csv(table, sep="\t") for table in tables])
+            frames = [pd.read_csv(table, sep="\t") for table in tables]
+            row["ensemble_regime_agreement_unseen"] = ensemble_agreement(frames)
+            if passed is not None:
+                chosen = [frame for frame, ok in zip(frames, passed) if ok]
+                row["ensemble_check_passed_regime_agreement_unseen"] = (
+                    ensemble_agreement(chosen) if chosen else math.nan)
         for metric in metrics:
             values = group[metric].to_numpy(dtype=np.float64)
             finite = values[np.isfinite(values)]

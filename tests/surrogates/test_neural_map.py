@@ -149,3 +149,34 @@ def test_judge_selects_the_checkpoint_and_extra_epochs_run_until_one_passes():
     never = fit_map(series, _tiny_settings(extra_epochs=2), generator(0), lambda record: None,
                     lambda net: ((0.0,), {"passed": False}))
     assert len(never.records) == 5  # 3 planned + 2 extra, then gives up with the best ranked one
+
+
+@pytest.mark.parametrize("stop_at_first_pass, judged", [(True, [1, 2]), (False, [1, 2, 3])])
+def test_training_stops_at_the_first_pass_only_when_asked(stop_at_first_pass, judged):
+    series = _logistic_series(n_per_value=4)
+    verdicts = iter([False, True, False])
+
+    def judge(net):
+        passed = next(verdicts)
+        return (float(passed),), {"passed": passed}
+
+    seed_everything(0, torch.device("cpu"))
+    fit = fit_map(series, _tiny_settings(stop_at_first_pass=stop_at_first_pass), generator(0),
+                  lambda record: None, judge)
+    assert [epoch for epoch, _ in fit.judged] == judged
+    assert fit.selected_epoch == 2 and fit.report == {"passed": True}
+
+
+@pytest.mark.parametrize("coupling", ["concat", "affine"])
+@pytest.mark.parametrize("activation", ["silu", "tanh", "gelu", "relu"])
+def test_inference_step_gives_the_same_numbers_as_the_module(coupling, activation):
+    torch.manual_seed(0)
+    net = NeuralMap(MapArchitecture(3, 16, 2, activation, coupling)).eval()
+    net.step_scale.copy_(torch.tensor([0.1, 0.2, 0.3]))
+    z, p = torch.randn(5, 3), torch.randn(5, 1)
+    step = net.inference_step()
+    with torch.no_grad():
+        assert torch.equal(step(z, p), net(z, p))
+        for parameter in net.parameters():  # weights are captured by reference: updates are seen
+            parameter.mul_(0.5)
+        assert torch.equal(step(z, p), net(z, p))

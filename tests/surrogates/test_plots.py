@@ -52,6 +52,18 @@ def test_map_training_figure_from_a_curve_file_with_unjudged_epochs(tmp_path):
                for e in range(1, 7)]
     path = write_curve(tmp_path / "map_curve.tsv", records)
     fig = map_training_figure(read_curve(path))
-    bars = fig.axes[1].patches
-    assert [bar.get_height() for bar in bars if bar.get_height() == bar.get_height()] == [1, 2, 3]
+    (line,) = fig.axes[1].get_lines()
+    heights = line.get_ydata()
+    assert list(heights[heights == heights]) == [1, 2, 3]
+    plt.close(fig)
+
+
+def test_map_training_figure_draws_one_check_line_per_candidate(tmp_path):
+    rows = [{"candidate": c, "epoch": e, "loss": 1.0 / e, "val_loss": 1.2 / e, "horizon": e,
+             "check_traces_passed": e + 10 * c} for c in (0, 1) for e in range(1, 5)]
+    fig = map_training_figure(rows)
+    lines = fig.axes[1].get_lines()
+    assert [list(line.get_ydata()) for line in lines] == [[1, 2, 3, 4], [11, 12, 13, 14]]
+    assert [line.get_label() for line in lines] == ["candidate 0", "candidate 1"]
+    assert len(fig.axes[0].get_lines()) == 4  # training and held-back loss per candidate
     plt.close(fig)

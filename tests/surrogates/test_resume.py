@@ -28,10 +28,10 @@ class Killed(Exception):
     """Stands for the SIGKILL of a training job."""
 
 
-def _killed_after(epoch: int):
-    """A progress callback that stops training once ``epoch`` is done."""
+def _killed_after(epoch: int, candidate: int = 0):
+    """A progress callback that stops training once ``epoch`` (of map ``candidate``) is done."""
     def progress(record):
-        if record.epoch == epoch:
+        if record.epoch == epoch and record.extra.get("candidate", 0) == candidate:
             raise Killed
     return progress
 
@@ -91,7 +91,24 @@ def test_a_killed_map_resumes_from_its_last_saved_epoch_and_ends_as_an_uninterru
         train_map(store, vae, MAP, seed=3, device="cpu", out_dir=killed)
     assert f"resuming from epoch {MAP.epochs}" in caplog.text  # saved every 2 epochs: the kill lost one
     assert_same_run(whole, killed, "surrogate", ("map_curve.tsv", "rollout_check.json"))
-    assert not (killed / f"surrogate{RESUME_SUFFIX}").exists()
+    assert not list(killed.glob(f"*{RESUME_SUFFIX}"))
+
+
+def test_a_map_killed_in_a_later_candidate_keeps_the_finished_ones_and_ends_as_an_uninterrupted_run(
+        store, vae, tmp_path, caplog):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    train_map(store, vae, MAP, seed=3, device="cpu", out_dir=whole)
+    assert MAP.candidates >= 2
+    with pytest.raises(Killed):
+        train_map(store, vae, MAP, seed=3, device="cpu", out_dir=killed, progress=_killed_after(3, candidate=1))
+    assert sorted(path.name for path in killed.glob(f"*{RESUME_SUFFIX}")) == [
+        f"surrogate.c0{RESUME_SUFFIX}", f"surrogate.c1{RESUME_SUFFIX}"]
+    with caplog.at_level(logging.INFO, logger="neurorecon"):
+        train_map(store, vae, MAP, seed=3, device="cpu", out_dir=killed)
+    assert f"resuming from epoch {MAP.epochs + MAP.extra_epochs}" in caplog.text  # candidate 0: finished
+    assert "resuming from epoch 2" in caplog.text  # candidate 1: its last saved epoch
+    assert_same_run(whole, killed, "surrogate", ("map_curve.tsv", "rollout_check.json"))
+    assert not list(killed.glob(f"*{RESUME_SUFFIX}"))
 
 
 def test_a_training_state_of_other_settings_is_ignored_and_the_run_starts_over(store, tmp_path, caplog):

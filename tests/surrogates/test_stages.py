@@ -17,7 +17,9 @@ from neurorecon.surrogates import (
     FAMILIES, LatentSelection, MapSettings, RolloutCheckSettings, VaeMapSurrogate, VaeSettings, get_family,
     load_surrogate, select_latent, sweep, train_map, train_vae,
 )
-from neurorecon.training import FORMAT_VERSION, CheckpointError, load_checkpoint
+from neurorecon.surrogates.rollout_check import TrainingValueCheck, check_passed
+from neurorecon.surrogates.stages import candidate_seeds
+from neurorecon.training import FORMAT_VERSION, CheckpointError, load_checkpoint, read_curve
 
 VALUES = (1.0, 2.0)
 SAMPLE_DT = 0.01
@@ -75,10 +77,57 @@ def test_stages_write_their_outputs(trained):
     assert latent["latent_dim"] == 2 and latent["elbow"] == 1 and set(latent["levels"]) == {"1", "2"}
     assert outputs.checkpoint.with_suffix(".pt").exists() and outputs.curve.exists()
     check = json.loads(outputs.check.read_text())
-    assert {"selected_epoch", "training_truth", "selected", "epochs"} <= set(check)
+    assert {"selected_candidate", "selected_epoch", "training_truth", "selected", "candidates", "epochs"} <= set(check)
     assert [value["control"] for value in check["selected"]["values"]] == list(VALUES)
     assert len(check["selected"]["values"][0]["traces"]) == MAP.check.n_ic
-    assert not list(root.rglob(".*tmp*"))
+    assert not list(root.rglob(".*tmp*")) and not list(root.rglob("*.resume.pt"))
+
+
+def test_map_candidates_all_failing_are_all_trained_and_the_best_ranked_is_kept(trained):
+    check = json.loads(trained["outputs"].check.read_text())
+    candidates = check["candidates"]
+    assert not any(candidate["passed"] for candidate in candidates)  # the tiny map cannot pass
+    assert check_passed(trained["outputs"].check) is False
+    assert [candidate["candidate"] for candidate in candidates] == list(range(MAP.candidates))
+    assert [candidate["seed"] for candidate in candidates] == candidate_seeds(3, MAP.candidates)
+    assert len(set(candidate_seeds(3, MAP.candidates))) == MAP.candidates
+    rank = [(c["check_traces_passed"], -c["check_error"]) for c in candidates]
+    assert rank[check["selected_candidate"]] == max(rank)
+    chosen = candidates[check["selected_candidate"]]
+    assert check["selected_epoch"] == chosen["selected_epoch"]
+    assert check["selected"]["n_traces_passed"] == chosen["check_traces_passed"]
+    curve = read_curve(trained["outputs"].curve)
+    assert sorted({row["candidate"] for row in curve}) == list(range(MAP.candidates))
+    assert [sum(row["candidate"] == c["candidate"] for row in curve) for c in candidates] == \
+        [c["epochs_trained"] for c in candidates]
+    _, metadata = load_checkpoint(trained["outputs"].checkpoint)
+    assert metadata["selected_candidate"] == check["selected_candidate"]
+    assert metadata["candidate_seed"] == chosen["seed"]
+
+
+def test_a_file_that_is_no_rollout_check_report_is_named(tmp_path):
+    path = tmp_path / "latent.json"
+    path.write_text(json.dumps({"latent_dim": 2}))
+    with pytest.raises(ValueError, match="latent.json.*not a rollout check report"):
+        check_passed(path)
+
+
+def test_map_candidates_stop_at_the_first_that_passes(trained, tmp_path, monkeypatch):
+    calls = []
+
+    def judge(self, surrogate):  # candidate 0 fails every judged epoch, then everything passes
+        calls.append(len(calls))
+        passed = len(calls) > MAP.epochs - MAP.check_from_epoch + 1 + MAP.extra_epochs
+        return (float(passed), 0.0), {"passed": passed, "check_traces_passed": int(passed), "report": {"passed": passed}}
+
+    monkeypatch.setattr(TrainingValueCheck, "judge", judge)
+    outputs = train_map(trained["store"], trained["root"] / "vae2" / "vae", MAP, seed=3, device="cpu",
+                        out_dir=tmp_path)
+    check = json.loads(outputs.check.read_text())
+    assert [c["passed"] for c in check["candidates"]] == [False, True]  # candidate 2 never trained
+    assert check["selected_candidate"] == 1 and check_passed(outputs.check) is True
+    assert check["candidates"][1]["epochs_trained"] == MAP.check_from_epoch  # stops at its first pass
+    assert check["candidates"][0]["epochs_trained"] == MAP.epochs + MAP.extra_epochs
 
 
 def test_sweep_has_the_truth_store_layout(trained):

@@ -40,6 +40,7 @@ rule compare:
         truth_traces="results/{dataset}/truth/heldout.zarr",
         surrogate_regimes="results/{dataset}/{surrogate}/seed{seed}/regimes.zarr",
         surrogate_traces="results/{dataset}/{surrogate}/seed{seed}/sweep.zarr",
+        check="results/{dataset}/{surrogate}/seed{seed}/map/rollout_check.json",
     output:
         table="results/{dataset}/{surrogate}/seed{seed}/metrics.tsv",
         summary="results/{dataset}/{surrogate}/seed{seed}/metrics.json",

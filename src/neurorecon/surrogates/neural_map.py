@@ -35,7 +35,7 @@ from ..training import (
     EpochRecord, Progress, ResumeFile, Stopwatch, cosine_lr, records_from_state, records_state, restore_rng_state,
     rng_state,
 )
-from .mlp import mlp
+from .mlp import mlp, mlp_function
 from .settings import MapSettings
 
 
@@ -49,6 +49,11 @@ class ConcatCoupling(nn.Module):
     def forward(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
         return self.mlp(torch.cat([z, p], dim=-1))
 
+    def function(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """:meth:`forward` as a plain function (see :func:`~neurorecon.surrogates.mlp.mlp_function`)."""
+        net = mlp_function(self.mlp)
+        return lambda z, p: net(torch.cat([z, p], dim=-1))
+
 
 class AffineCoupling(nn.Module):
     """f(z, p) = g0(z) + p * g1(z): the increment is affine in the control (one MLP, 2 d outputs),
@@ -61,6 +66,16 @@ class AffineCoupling(nn.Module):
     def forward(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
         g0, g1 = self.mlp(z).chunk(2, dim=-1)
         return g0 + p * g1
+
+    def function(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """:meth:`forward` as a plain function (see :func:`~neurorecon.surrogates.mlp.mlp_function`)."""
+        net = mlp_function(self.mlp)
+
+        def forward(z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+            g0, g1 = net(z).chunk(2, dim=-1)
+            return g0 + p * g1
+
+        return forward
 
 
 COUPLINGS: dict[str, type[nn.Module]] = {"concat": ConcatCoupling, "affine": AffineCoupling}
@@ -102,6 +117,12 @@ class NeuralMap(nn.Module):
     def forward(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
         """Next states (batch, d) from states z (batch, d) and scaled controls p (batch, 1)."""
         return z + self.step_scale * self.f(z, p)
+
+    def inference_step(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """:meth:`forward` as a plain function of the current weights: the same numbers without
+        module dispatch, about twice as fast for the small batches of free runs (no autograd)."""
+        f, scale = self.f.function(), self.step_scale
+        return lambda z, p: z + scale * f(z, p)
 
 
 @dataclass(frozen=True)
@@ -190,6 +211,8 @@ class MapFit:
         selected_epoch: epoch whose state was selected.
         report: the judge's report of the selected epoch (empty without a judge).
         judged: (epoch, report) of every judged epoch.
+        key: rank of the selected epoch (the judge's key, then minus the held-back loss; larger
+            is better), comparable between fits of the same series and judge.
     """
 
     net: NeuralMap
@@ -197,6 +220,7 @@ class MapFit:
     selected_epoch: int
     report: dict[str, Any]
     judged: list[tuple[int, dict[str, Any]]]
+    key: tuple[float, ...] = ()
 
 
 class _Best:
@@ -242,11 +266,13 @@ class _Course:
 
     def finished(self, epoch: int, settings: MapSettings, has_judge: bool) -> bool:
         """Whether training stops before ``epoch``: ``patience`` epochs at full horizon without a
-        better held-back loss, or past the planned epochs while the best checkpoint passed the
-        check (any checkpoint, without a judge)."""
-        if self.stale >= settings.patience:
+        better held-back loss; a checkpoint passed the check and ``stop_at_first_pass`` is set;
+        or past the planned epochs while the best checkpoint passed the check (any checkpoint,
+        without a judge)."""
+        passed = has_judge and self.best.report.get("passed", False)
+        if self.stale >= settings.patience or (passed and settings.stop_at_first_pass):
             return True
-        return epoch > settings.epochs and (not has_judge or self.best.report.get("passed", False))
+        return epoch > settings.epochs and (not has_judge or passed)
 
 
 def _train_epoch(
@@ -293,9 +319,9 @@ def fit_map(
     Seed torch before calling (weights are initialised from the global generator). Checkpoints
     from ``check_from_epoch`` on are ranked by ``judge`` (ties, and all of them without a judge, by
     the held-back loss); training stops early once the held-back loss has not improved for
-    ``patience`` epochs at full horizon. While no ranked checkpoint has passed (report key
-    ``passed``), training goes on for up to ``extra_epochs`` epochs at the final learning rate,
-    each a new candidate. Evaluation, ranking and the returned map use an
+    ``patience`` epochs at full horizon, and (``stop_at_first_pass``) once a ranked checkpoint
+    has passed (report key ``passed``). While none has passed, training goes on for up to
+    ``extra_epochs`` epochs at the final learning rate, each a new candidate. Evaluation, ranking and the returned map use an
     exponential moving average of the weights (``ema_decay`` per optimiser step), which
     fluctuates less between epochs than the raw weights.
 
@@ -357,9 +383,9 @@ def fit_map(
         progress(record)
     best = course.best
     if best.state is None:  # stopped before any checkpoint was ranked: keep the last state
-        best.offer((), average, course.records[-1].epoch, {})
+        best.offer((-course.records[-1].val_loss,), average, course.records[-1].epoch, {})
     average.load_state_dict(best.state)
-    return MapFit(average, course.records, best.epoch, best.report, course.judged)
+    return MapFit(average, course.records, best.epoch, best.report, course.judged, tuple(best.key))
 
 
 @dataclass(frozen=True)

@@ -78,27 +78,36 @@ def latent_selection_figure(
 
 
 def map_training_figure(rows: Sequence[Mapping[str, Any]], title: str = "") -> plt.Figure:
-    """Neural-map training curve: training and held-back loss against epoch (log scale), rollout
-    horizon on a second axis, and the passed traces of the training-value check where recorded.
+    """Neural-map training curves: training and held-back loss against epoch (log scale), rollout
+    horizon on a second axis, and the passed traces of the training-value check where recorded;
+    one colour per map candidate (column ``candidate``, 0 when absent).
 
     Args:
         rows: rows of ``map_curve.tsv`` (:func:`~neurorecon.training.read_curve`).
         title: figure title.
     """
     frame = pd.DataFrame(rows).apply(pd.to_numeric, errors="coerce")  # unjudged epochs: "" -> NaN
+    if "candidate" not in frame:
+        frame["candidate"] = 0
+    colours = sns.color_palette("tab10")
     with sns.axes_style("whitegrid"):
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, constrained_layout=True)
-        top.plot(frame["epoch"], frame["loss"], label="training loss (rollout + one-step)")
-        top.plot(frame["epoch"], frame["val_loss"], label="held-back rollout loss")
+        twin = top.twinx()
+        for candidate, part in frame.groupby("candidate"):
+            colour = colours[int(candidate) % len(colours)]
+            top.plot(part["epoch"], part["loss"], color=colour,
+                     label=f"candidate {int(candidate)}: training loss (rollout + one-step)")
+            top.plot(part["epoch"], part["val_loss"], color=colour, ls="--",
+                     label=f"candidate {int(candidate)}: held-back rollout loss")
+            if "check_traces_passed" in part:
+                bottom.plot(part["epoch"], part["check_traces_passed"], "o-", color=colour,
+                            label=f"candidate {int(candidate)}")
+        twin.step(frame["epoch"], frame["horizon"], where="mid", color="0.6", ls=":")
         top.set_yscale("log")
         top.set_ylabel("loss (standardised latent units²)")
-        top.legend()
-        twin = top.twinx()
-        twin.step(frame["epoch"], frame["horizon"], where="mid", color="0.6", ls=":")
+        top.legend(fontsize="small")
         twin.set_ylabel("rollout horizon K (steps)")
         twin.grid(False)
-        if "check_traces_passed" in frame:
-            bottom.bar(frame["epoch"], frame["check_traces_passed"], color="tab:green")
         bottom.set_xlabel("epoch")
         bottom.set_ylabel("training-value check:\npassed traces")
         if title:

@@ -12,7 +12,10 @@ and (bursting) its spikes per burst and period, (tonic) its period, are within t
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -175,6 +178,15 @@ def check_rollouts(
         "error": float(np.mean(errors)),
         "values": values,
     }
+
+
+def check_passed(path: str | os.PathLike) -> bool:
+    """Whether the kept map of a ``rollout_check.json`` (written by the map training) passed."""
+    data = json.loads(Path(path).read_text())
+    try:
+        return bool(data["selected"]["passed"])
+    except (KeyError, TypeError):
+        raise ValueError(f"{str(path)!r}: not a rollout check report (no selected.passed)") from None
 
 
 def rank_key(report: dict[str, Any]) -> tuple[float, ...]:

@@ -159,7 +159,7 @@ class VaeSettings(_Settings):
     hidden: tuple[int, ...] = (256, 256)
     activation: str = "silu"
     beta: float = 1e-3
-    epochs: int = 30
+    epochs: int = 20
     batch_size: int = 256
     lr: float = 1e-3
     lr_final_fraction: float = 0.05
@@ -268,6 +268,8 @@ class MapSettings(_Settings):
         epochs: training epochs (the horizon ramps during the first ``ramp_epochs``).
         extra_epochs: most epochs added, at the final learning rate, while no checked checkpoint
             has passed the training-value check.
+        stop_at_first_pass: stop training at the first checked checkpoint that passes the
+            training-value check (false: train the planned epochs and keep the best-ranked).
         horizon_start: rollout horizon K (map steps) of the first epoch.
         horizon_max: K reached after ``ramp_epochs`` epochs and kept after that.
         ramp_epochs: epochs over which K grows geometrically from ``horizon_start`` to ``horizon_max``.
@@ -287,6 +289,10 @@ class MapSettings(_Settings):
         checkpoint_every: epochs between the training-state files written so that a killed job
             resumes from the last one (``<checkpoint>.resume.pt`` next to the outputs, removed once
             they are written); the result does not depend on it.
+        candidates: most maps trained one after another, each from its own initial weights and
+            training pieces (candidate 0 from the stage's seed, candidate i from a seed derived
+            from the stage's seed and i); training stops at the first candidate whose selected
+            checkpoint passes the training-value check, otherwise the best-ranked candidate is kept.
         check: the free-running check (:class:`RolloutCheckSettings`).
     """
 
@@ -297,11 +303,12 @@ class MapSettings(_Settings):
     heldback_fraction: float = 0.2
     batch_size: int = 128
     batches_per_epoch: int = 100
-    epochs: int = 30
-    extra_epochs: int = 6
+    epochs: int = 24
+    extra_epochs: int = 4
+    stop_at_first_pass: bool = True
     horizon_start: int = 2
     horizon_max: int = 50
-    ramp_epochs: int = 15
+    ramp_epochs: int = 12
     one_step_weight: float = 0.05
     mean_weight: float = 0.0
     lr: float = 1e-3
@@ -310,10 +317,11 @@ class MapSettings(_Settings):
     grad_clip: float = 1.0
     ema_decay: float = 0.99
     patience: int = 10
-    check_from_epoch: int = 12
+    check_from_epoch: int = 10
     bound: float = 100.0
     ic_noise: float = 0.2
     checkpoint_every: int = 1
+    candidates: int = 4
     check: RolloutCheckSettings = field(default_factory=RolloutCheckSettings)
 
     _checks: ClassVar = {
@@ -341,6 +349,7 @@ class MapSettings(_Settings):
         "bound": (_positive, "must be > 0"),
         "ic_noise": (lambda v: v >= 0, "must be >= 0"),
         "checkpoint_every": (_positive, "must be >= 1"),
+        "candidates": (_positive, "must be >= 1"),
     }
 
     def _relations(self) -> list[tuple[str, str]]:

@@ -123,7 +123,9 @@ class VaeMapSurrogate(Surrogate):
 
     def free_run(self, z0: torch.Tensor, control: np.ndarray, n_steps: int, transient_steps: int) -> FreeRun:
         """Free-run a batch: z0 (batch, d) starting recovered states, control (batch,) control unit."""
-        return free_run(self.net, z0, self._scaled_control(control, z0), n_steps, transient_steps,
+        inference_step = getattr(self.net, "inference_step", None)  # absent on a substituted plain module
+        step = inference_step() if inference_step is not None else self.net
+        return free_run(step, z0, self._scaled_control(control, z0), n_steps, transient_steps,
                         float(self.info["bound"]))
 
     def decode_run(self, result: FreeRun) -> tuple[np.ndarray, np.ndarray]:
