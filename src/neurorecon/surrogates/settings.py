@@ -321,7 +321,7 @@ class MapSettings(_Settings):
     bound: float = 100.0
     ic_noise: float = 0.2
     checkpoint_every: int = 1
-    candidates: int = 4
+    candidates: int = 3
     check: RolloutCheckSettings = field(default_factory=RolloutCheckSettings)
 
     _checks: ClassVar = {
