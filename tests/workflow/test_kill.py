@@ -22,7 +22,7 @@ A run killed in the middle of a training job resumes the training where it stopp
 surrogate study (``config/tiny_surrogate.yaml`` with more map epochs, a training state saved every
 :data:`CHECKPOINT_EVERY` epochs) is run up to the latent selection, copied, and the map trained in
 both copies: uninterrupted in one; in the other the run gets SIGKILL once the ``train_map`` log shows
-a few epochs and the job's resume file (``map/surrogate.resume.pt``) exists. After
+a few epochs and the job's resume file (``map/surrogate.c0.resume.pt``, candidate 0) exists. After
 ``snakemake --unlock`` the plain rerun's job log says it resumed from a saved epoch, and the map
 checkpoint, curve and check report equal the uninterrupted ones (tensors bit for bit; the curves'
 wall-clock columns aside).
@@ -192,7 +192,7 @@ def test_no_temporary_store_remains_after_the_rerun(recovery):
 CHECKPOINT_EVERY = 2
 SEED_DIR = Path("results/fhn/vae_map/seed0")
 MAP_LOG = Path("logs/fhn/vae_map/seed0/train_map.log")
-RESUME = SEED_DIR / "map" / f"surrogate{RESUME_SUFFIX}"
+RESUME = SEED_DIR / "map" / f"surrogate.c0{RESUME_SUFFIX}"  # map candidate 0
 EPOCHS_BEFORE_KILL = 3  # epochs the killed map job logs first: with a save every 2, the last one is lost
 WALL_CLOCK_COLUMNS = {"elapsed_s", "samples_per_s"}  # differ between any two runs
 
@@ -256,7 +256,7 @@ def training_recovery(tmp_path_factory) -> TrainingRecovery:
     config = yaml.safe_load((ROOT / "config" / "tiny_surrogate.yaml").read_text())
     # Enough map epochs (~50 ms each) to land a kill inside the job; no early stop.
     config["surrogates"]["vae_map"]["settings"]["map"].update(
-        epochs=40, patience=1000, checkpoint_every=CHECKPOINT_EVERY)
+        epochs=40, patience=1000, stop_at_first_pass=False, checkpoint_every=CHECKPOINT_EVERY)
     path = root / "study.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     args = ("--configfile", str(path))
@@ -296,12 +296,13 @@ def test_after_unlock_the_rerun_resumes_the_training_from_its_last_saved_epoch(t
                if line.startswith("resuming from epoch")]
     assert len(resumed) == 1, state.resumed_log[:3000]
     assert resumed[0] % CHECKPOINT_EVERY == 0 and 0 < resumed[0] <= state.logged_before_kill
-    assert f"[map] epoch {resumed[0]}/" not in state.resumed_log  # the saved epochs are not trained again
-    assert f"[map] epoch {resumed[0] + 1}/" in state.resumed_log
+    first = [line for line in state.resumed_log.splitlines() if " candidate=0 " in line]  # the killed candidate
+    assert not any(line.startswith(f"[map] epoch {resumed[0]}/") for line in first)  # saved epochs not retrained
+    assert any(line.startswith(f"[map] epoch {resumed[0] + 1}/") for line in first)
 
 
 def test_the_resumed_training_ends_with_the_uninterrupted_results(training_recovery):
     state = training_recovery
     assert state.steps["rerun"].returncode == 0, output_of(state.steps["rerun"])[-4000:]
     assert training_differences(state.reference, state.workdir) == []
-    assert not (state.workdir / RESUME).exists() and temporaries(state.workdir) == []
+    assert not list((state.workdir / RESUME).parent.glob(f"*{RESUME_SUFFIX}")) and temporaries(state.workdir) == []
