@@ -287,9 +287,9 @@ def train_map(
     out_dir = Path(out_dir)
     identity = {"stage": "map", "seed": seed, "device": str(dev), "store_attrs": store_attrs,
                 "data": fingerprint(segments.series, segments.control, series.z, *vae.state_dict().values())}
+    seeds = candidate_seeds(seed, settings.candidates)
     fits, resumes = [], []
-    for index in range(settings.candidates):
-        candidate_seed = candidate_seeds(seed, settings.candidates)[index]
+    for index, candidate_seed in enumerate(seeds):
         seed_everything(candidate_seed, dev)
         resume = _resume_file(out_dir, f"{SURROGATE_CHECKPOINT}.c{index}", settings,
                               {**identity, "candidate": index, "candidate_seed": candidate_seed})
@@ -301,8 +301,7 @@ def train_map(
             break
     chosen = max(range(len(fits)), key=lambda index: fits[index].key)
     fit = fits[chosen]
-    info.update(selected_candidate=chosen, candidate_seed=candidate_seeds(seed, settings.candidates)[chosen],
-                selected_epoch=fit.selected_epoch)
+    info.update(selected_candidate=chosen, candidate_seed=seeds[chosen], selected_epoch=fit.selected_epoch)
     surrogate(fit.net).save(out_dir / SURROGATE_CHECKPOINT)
     curve = write_curve(out_dir / "map_curve.tsv", [_with_candidate(record, index) for index, candidate in
                                                     enumerate(fits) for record in candidate.records])
@@ -313,7 +312,7 @@ def train_map(
         "training_truth": check.truth.to_dict(),
         "settings": settings.check.to_dict(),
         "selected": report,
-        "candidates": [{"candidate": index, "seed": candidate_seeds(seed, settings.candidates)[index],
+        "candidates": [{"candidate": index, "seed": seeds[index],
                         "selected_epoch": candidate.selected_epoch, "epochs_trained": len(candidate.records),
                         **{k: v for k, v in candidate.report.items() if k != "report"}}
                        for index, candidate in enumerate(fits)],
