@@ -321,9 +321,9 @@ def fit_map(
     the held-back loss); training stops early once the held-back loss has not improved for
     ``patience`` epochs at full horizon, and (``stop_at_first_pass``) once a ranked checkpoint
     has passed (report key ``passed``). While none has passed, training goes on for up to
-    ``extra_epochs`` epochs at the final learning rate, each a new candidate. Evaluation, ranking and the returned map use an
-    exponential moving average of the weights (``ema_decay`` per optimiser step), which
-    fluctuates less between epochs than the raw weights.
+    ``extra_epochs`` epochs at the final learning rate, each a new candidate. Evaluation,
+    ranking and the returned map use an exponential moving average of the weights (``ema_decay``
+    per optimiser step), which fluctuates less between epochs than the raw weights.
 
     Args:
         series: training series (split internally into fitted and held-back parts).
