@@ -43,6 +43,22 @@ def test_write_replaces_existing_store_and_leaves_no_temporaries(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["t.zarr"]
 
 
+def test_a_write_never_removes_its_temporary_before_the_rename(tmp_path, monkeypatch):
+    """Once the temporary store exists, a kill at any moment leaves it or the final store behind.
+
+    zarr's mode "w" creates the directory, removes it and creates it again; the CI kill test once
+    landed in that gap and found neither.
+    """
+    import shutil
+
+    removed = []
+    real_rmtree = shutil.rmtree
+    monkeypatch.setattr(shutil, "rmtree", lambda path, *a, **k: (removed.append(str(path)), real_rmtree(path, *a, **k)))
+    write_dataset(_dataset([0.2]), tmp_path / "t.zarr")
+    assert [path for path in removed if ".tmp-" in path] == []
+    assert sorted(os.listdir(tmp_path)) == ["t.zarr"]
+
+
 def test_failed_write_leaves_nothing_behind(tmp_path):
     ds = _dataset([0.2])
     ds.attrs["unserialisable"] = object()

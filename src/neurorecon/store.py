@@ -1,6 +1,6 @@
 """Zarr stores through xarray: layout of trajectory stores, provenance, atomic writes.
 
-Every store is written with ``mode="w"`` to a temporary sibling path, then renamed into place, so
+Every store is written (zarr mode ``"w-"``) to a new temporary sibling path, then renamed into place, so
 a killed job never leaves a half-written store under the final name. Stores are zarr format 3,
 unconsolidated.
 """
@@ -102,7 +102,9 @@ def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     remove_stale_siblings(path)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
-        ds.to_zarr(tmp, mode="w", consolidated=False, zarr_format=3)
+        # "w-", not "w": the temporary path is new, and mode "w" would create it, remove it and
+        # create it again, a gap in which a killed write leaves neither store nor temporary.
+        ds.to_zarr(tmp, mode="w-", consolidated=False, zarr_format=3)
         if path.exists():
             trash = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
             os.replace(path, trash)
