@@ -48,6 +48,8 @@ def test_epoch_record_line_and_curve_round_trip(tmp_path):
     line = records[0].line()
     for part in ("epoch 1/2", "loss=1", "lr=0.001", "0.5s", "kl=3"):
         assert part in line
+    extra = EpochRecord("map", 5, 2, 1.0, 1.0, 1e-3, 1.0).line()
+    assert "epoch 2/2 + 3 " in extra  # an extra epoch past the planned ones, not "epoch 5/2"
     path = write_curve(tmp_path / "curve.tsv", records)
     rows = read_curve(path)
     assert [row["epoch"] for row in rows] == [1.0, 2.0]

@@ -124,9 +124,11 @@ class EpochRecord:
     extra: Mapping[str, float] = field(default_factory=dict)
 
     def line(self) -> str:
-        """A one-line progress message."""
+        """A one-line progress message; an epoch past the planned ones reads ``24/24 + 2``."""
         extra = " ".join(f"{key}={value:.4g}" for key, value in self.extra.items())
-        return (f"[{self.stage}] epoch {self.epoch}/{self.n_epochs} loss={self.loss:.5g} "
+        extra_epoch = self.epoch - self.n_epochs
+        epoch = f"{self.epoch}/{self.n_epochs}" if extra_epoch <= 0 else f"{self.n_epochs}/{self.n_epochs} + {extra_epoch}"
+        return (f"[{self.stage}] epoch {epoch} loss={self.loss:.5g} "
                 f"val={self.val_loss:.5g} lr={self.lr:.3g} {self.elapsed_s:.1f}s {extra}").rstrip()
 
     def row(self) -> dict[str, Any]:
