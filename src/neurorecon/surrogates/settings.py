@@ -252,6 +252,10 @@ class RolloutCheckSettings(_Settings):
         return []
 
 
+READOUTS = ("best", "newest")
+"""Choices of the decoded window entry read out as the observed value (``MapSettings.readout``)."""
+
+
 @dataclass(frozen=True)
 class MapSettings(_Settings):
     """Neural map z[n+1] = z[n] + s * f(z[n], p) and its training.
@@ -289,6 +293,10 @@ class MapSettings(_Settings):
         checkpoint_every: epochs between the training-state files written so that a killed job
             resumes from the last one (``<checkpoint>.resume.pt`` next to the outputs, removed once
             they are written); the result does not depend on it.
+        readout: the entry of the decoded delay window that is the surrogate's observed value:
+            ``best``, the entry the VAE reconstructs with the smallest error on the held-back
+            windows (the decoded series then lags the recovered state by a constant number of
+            samples, see :mod:`neurorecon.surrogates.vae_map`), or ``newest``, the last entry.
         candidates: most maps trained one after another, each from its own initial weights and
             training pieces (candidate 0 from the stage's seed, candidate i from a seed derived
             from the stage's seed and i); training stops at the first candidate whose selected
@@ -321,6 +329,7 @@ class MapSettings(_Settings):
     bound: float = 100.0
     ic_noise: float = 0.2
     checkpoint_every: int = 1
+    readout: str = "best"
     candidates: int = 3
     check: RolloutCheckSettings = field(default_factory=RolloutCheckSettings)
 
@@ -349,6 +358,7 @@ class MapSettings(_Settings):
         "bound": (_positive, "must be > 0"),
         "ic_noise": (lambda v: v >= 0, "must be >= 0"),
         "checkpoint_every": (_positive, "must be >= 1"),
+        "readout": (lambda v: v in READOUTS, f"must be {' or '.join(READOUTS)}"),
         "candidates": (_positive, "must be >= 1"),
     }
 

@@ -37,7 +37,7 @@ from .neural_map import LatentSeries, NeuralMap, fit_map
 from .rollout_check import TrainingValueCheck, training_truth
 from .selection import LatentChoice, choose_latent_dim
 from .settings import LatentSelection, MapSettings, VaeSettings
-from .vae import Vae, VaeArchitecture, encode_means, fit_vae
+from .vae import Vae, VaeArchitecture, encode_means, entry_errors, fit_vae
 from .vae_map import VaeMapSurrogate
 
 VAE_CHECKPOINT = "vae"
@@ -204,6 +204,17 @@ def _encode_segments(vae: Vae, segments: Segments, scaler: Scaler, spec: Embeddi
     return torch.stack([encode_means(vae, scaler.transform(_tensor(rows, device))) for rows in windows])
 
 
+def readout_entry(vae: Vae, segments: Segments, scaler: Scaler, spec: EmbeddingSpec, vae_settings: VaeSettings,
+                  readout: str, device: torch.device) -> int:
+    """The window entry a surrogate reads out (``MapSettings.readout``): ``newest``, the last one;
+    ``best``, the one with the smallest reconstruction error on the VAE's held-back windows."""
+    if readout == "newest":
+        return spec.dim - 1
+    _, heldback = segments.split(vae_settings.heldback_fraction)
+    windows = delay_windows(scaler.transform(heldback.series), spec, vae_settings.stride).reshape(-1, spec.dim)
+    return int(torch.argmin(entry_errors(vae, _tensor(windows, device))))
+
+
 def _standardise(means: torch.Tensor, heldback_fraction: float) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(mean, std) over the fitted part of every segment of encoder means (n_seg, n_win, d), and
     the number of fitted windows per segment."""
@@ -273,6 +284,8 @@ def train_map(
         "settings": {"vae": vae_meta["settings"]["vae"], "map": settings.to_dict()},
         "ic_noise": settings.ic_noise,
         "bound": settings.bound,
+        "readout_entry": readout_entry(vae, segments, scaler, spec, VaeSettings.from_dict(vae_meta["settings"]["vae"]),
+                                       settings.readout, dev),
     }
 
     def surrogate(net: NeuralMap) -> VaeMapSurrogate:

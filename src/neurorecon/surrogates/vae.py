@@ -6,7 +6,9 @@ latent (d,) -> window (D_e,). Loss per window (scaled observed units):
     loss = mean_j (x_j - x_hat_j)^2  +  beta * KL(N(mu, diag(sigma^2)) || N(0, I))
 
 with the KL summed over the d latent dimensions. The recovered state of a window is the encoder
-mean; the observed value it stands for is the window's last entry (the newest sample).
+mean. Which window entry the recovered state reads out as the observed value is the surrogate's
+choice (:mod:`neurorecon.surrogates.vae_map`); :func:`entry_errors` measures how well each entry is
+reconstructed (the window's edges worst).
 """
 
 from __future__ import annotations
@@ -93,6 +95,17 @@ class Vae(nn.Module):
 def encode_means(vae: Vae, windows: torch.Tensor, chunk: int = 65_536) -> torch.Tensor:
     """Encoder means (n, d) of windows (n, D_e), in chunks (inference mode)."""
     return torch.cat([vae.encode(windows[i : i + chunk])[0] for i in range(0, windows.shape[0], chunk)])
+
+
+@torch.no_grad()
+def entry_errors(vae: Vae, windows: torch.Tensor, chunk: int = 65_536) -> torch.Tensor:
+    """Mean squared reconstruction error (D_e,) of every window entry, decoding the encoder means
+    of windows (n, D_e) (scaled observed units)."""
+    total = windows.new_zeros(windows.shape[1])
+    for start in range(0, windows.shape[0], chunk):
+        part = windows[start : start + chunk]
+        total += (vae.decode(vae.encode(part)[0]) - part).pow(2).sum(dim=0)
+    return total / windows.shape[0]
 
 
 @torch.no_grad()

@@ -8,8 +8,13 @@ Coordinates:
   deviation of the training encodings, is the recovered state z (d,);
 - the control value p (control unit) is scaled by the control :class:`Scaler` fitted on the
   training values before entering the map;
-- decoding z returns the observed value at the **last** entry of the decoded window (the newest
-  sample), in the observed unit.
+- decoding z returns the observed value at one entry j of the decoded window, the **readout
+  entry** (``info["readout_entry"]``; the last one, the newest sample, where it is missing), in the
+  observed unit. An entry inside the window is reconstructed far better than the newest sample
+  (the window's edges are the hardest to reconstruct): it keeps spike peaks above the spike
+  threshold. The observed series decoded from the states z[n] then lags them by
+  ``readout_lag = (D_e - 1 - j) * delay`` samples, a constant shift that leaves regime statistics
+  unchanged and that :meth:`VaeMapSurrogate.forecast` accounts for.
 
 One map step is one sampling interval of the training store.
 """
@@ -48,7 +53,7 @@ class VaeMapSurrogate(Surrogate):
         latent_mean, latent_std: (d,) standardisation of the encoder means.
         anchors: (n_anchor, d) standardised encodings of training windows (initial states).
         info: metadata: ``store_attrs``, ``training_values``, ``seed``, ``settings``, ``ic_noise``,
-            ``bound`` and whatever the training stage records.
+            ``bound``, ``readout_entry`` (optional) and whatever the training stage records.
     """
 
     family: ClassVar[str] = "vae_map"
@@ -92,6 +97,16 @@ class VaeMapSurrogate(Surrogate):
     def latent_dim(self) -> int:
         return int(self.latent_mean.shape[0])
 
+    @property
+    def readout_entry(self) -> int:
+        """Window entry (0 .. D_e - 1) decoded as the observed value; the newest where not recorded."""
+        return int(self.info.get("readout_entry", self.embedding.dim - 1))
+
+    @property
+    def readout_lag(self) -> int:
+        """Samples by which the decoded observed value lags the state: (D_e - 1 - j) * delay."""
+        return (self.embedding.dim - 1 - self.readout_entry) * self.embedding.delay
+
     @torch.no_grad()
     def encode(self, windows: np.ndarray | torch.Tensor) -> torch.Tensor:
         """Recovered states (n, d) of observed windows (n, D_e) in the observed unit."""
@@ -100,10 +115,10 @@ class VaeMapSurrogate(Surrogate):
 
     @torch.no_grad()
     def decode_observed(self, z: torch.Tensor) -> torch.Tensor:
-        """Observed value (last window entry, observed unit) of recovered states (..., d) -> (...)."""
+        """Observed value (readout entry, observed unit) of recovered states (..., d) -> (...)."""
         hidden = self.vae.decoder[:-1](z * self.latent_std + self.latent_mean)
-        last = self.vae.decoder[-1]
-        scaled = F.linear(hidden, last.weight[-1:], last.bias[-1:])[..., 0]
+        last, j = self.vae.decoder[-1], self.readout_entry
+        scaled = F.linear(hidden, last.weight[j : j + 1], last.bias[j : j + 1])[..., 0]
         return self.observed_scaler.inverse(scaled)
 
     def initial_states(self, n_ic: int, seed: int) -> torch.Tensor:
@@ -151,15 +166,19 @@ class VaeMapSurrogate(Surrogate):
         return self.decode_run(self.free_run(z0, control, n_steps, transient_steps))
 
     def forecast(self, history: np.ndarray, control: np.ndarray, n_steps: int) -> np.ndarray:
-        """Encode the last delay window of every history row, iterate the map, decode (see base)."""
+        """Encode the last delay window of every history row, iterate the map, decode (see base).
+
+        The map runs ``readout_lag`` steps more than ``n_steps``: the first decoded values stand
+        for samples inside the history and are dropped.
+        """
         history = np.asarray(history)
         if history.shape[1] < self.embedding.span:
             raise ValueError(f"forecast needs at least {self.embedding.span} samples of history "
                              f"(the embedding's span), got {history.shape[1]}")
         windows = history[:, history.shape[1] - self.embedding.span :: self.embedding.delay]
         z0 = self.encode(windows)
-        observed, _ = self.decode_run(self.free_run(z0, control, n_steps, 0))
-        return observed
+        observed, _ = self.decode_run(self.free_run(z0, control, n_steps + self.readout_lag, 0))
+        return observed[:, self.readout_lag :]
 
     def lyapunov(self, z0: torch.Tensor, control: np.ndarray, n_steps: int) -> LyapunovEstimate:
         """Largest Lyapunov exponent of the map from states z0 (batch, d) at control values (batch,).
