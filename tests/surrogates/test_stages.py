@@ -81,6 +81,9 @@ def test_stages_write_their_outputs(trained):
     assert [value["control"] for value in check["selected"]["values"]] == list(VALUES)
     assert len(check["selected"]["values"][0]["traces"]) == MAP.check.n_ic
     assert not list(root.rglob(".*tmp*")) and not list(root.rglob("*.resume.pt"))
+    surrogate = load_surrogate(root / "map", "cpu")
+    assert 0 <= surrogate.readout_entry < VAE.embedding_dim  # map.readout "best", recorded
+    assert json.loads((root / "map" / "surrogate.json").read_text())["readout_entry"] == surrogate.readout_entry
 
 
 def test_map_candidates_all_failing_are_all_trained_and_the_best_ranked_is_kept(trained):
@@ -230,7 +233,7 @@ def test_wrong_checkpoint_kinds_are_clear_errors(trained):
 
 def test_bad_inputs_are_clear_errors(trained, tmp_path):
     with pytest.raises(EmbeddingError, match="spans 2000 samples"):
-        train_vae(trained["store"], 1, VaeSettings(embedding_dim=2000), seed=0, device="cpu", out_dir=tmp_path)
+        train_vae(trained["store"], 1, VaeSettings(embedding_dim=2000, delay=1), seed=0, device="cpu", out_dir=tmp_path)
     empty = write_dataset(_store(values=()), tmp_path / "empty.zarr")
     with pytest.raises(EmbeddingError, match="no training values"):
         train_vae(empty, 1, VAE, seed=0, device="cpu", out_dir=tmp_path)
@@ -258,5 +261,6 @@ def test_vae_map_forecasts_from_observed_history(trained):
     x = _store()["V"].values[:, 0, :]  # (2 values, n_time)
     predicted = surrogate.forecast(x[:, :100], np.array(VALUES), n_steps=30)
     assert predicted.shape == (2, 30) and predicted.dtype == np.float32 and np.isfinite(predicted).all()
-    with pytest.raises(ValueError, match="at least 10 samples of history"):
-        surrogate.forecast(x[:, :9], np.array(VALUES), n_steps=5)
+    span = (VAE.embedding_dim - 1) * VAE.delay + 1
+    with pytest.raises(ValueError, match=f"at least {span} samples of history"):
+        surrogate.forecast(x[:, : span - 1], np.array(VALUES), n_steps=5)
