@@ -53,6 +53,18 @@ def test_shipped_configs_are_valid():
         validate_config(load_yaml(path), SCHEMA)
 
 
+@pytest.mark.parametrize("name", ["srk_six_seeds", "srk_wide_training"])
+def test_experiment_overrides_are_valid_over_the_default_study(name):
+    """An override is merged over config/config.yaml the way Snakemake merges --configfile files."""
+    from snakemake.utils import update_config
+
+    config = load_yaml(ROOT / "config" / "config.yaml")
+    update_config(config, load_yaml(ROOT / "config" / "experiments" / f"{name}.yaml"))
+    merged = validate_config(config, SCHEMA)
+    assert merged["surrogates"]["vae_map"]["seeds"] == [0, 1, 2, 3, 4, 5]
+    assert set(merged["datasets"]) == set(load_yaml(ROOT / "config" / "config.yaml")["datasets"])
+
+
 def test_heldout_grid_and_chunks():
     srk = validate_config(VALID, SCHEMA)["datasets"]["srk"]
     assert control_values(srk, "heldout") == [-48.0, -42.0, -36.0, -30.0, -24.0]
