@@ -58,11 +58,12 @@ def test_experiment_overrides_are_valid_over_the_default_study(name):
     """An override is merged over config/config.yaml the way Snakemake merges --configfile files."""
     from snakemake.utils import update_config
 
-    config = load_yaml(ROOT / "config" / "config.yaml")
+    default = load_yaml(ROOT / "config" / "config.yaml")
+    config = copy.deepcopy(default)
     update_config(config, load_yaml(ROOT / "config" / "experiments" / f"{name}.yaml"))
     merged = validate_config(config, SCHEMA)
     assert merged["surrogates"]["vae_map"]["seeds"] == [0, 1, 2, 3, 4, 5]
-    assert set(merged["datasets"]) == set(load_yaml(ROOT / "config" / "config.yaml")["datasets"])
+    assert set(merged["datasets"]) == set(default["datasets"])
 
 
 def test_heldout_grid_and_chunks():
