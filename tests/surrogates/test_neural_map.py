@@ -6,9 +6,9 @@ import torch
 
 from neurorecon.store import STATUS_FLAGS
 from neurorecon.surrogates.neural_map import (
-    LatentSeries, MapArchitecture, NeuralMap, fit_map, free_run, horizon,
+    COUPLINGS, LatentSeries, MapArchitecture, NeuralMap, fit_map, free_run, horizon,
 )
-from neurorecon.surrogates.settings import MapSettings
+from neurorecon.surrogates.settings import COUPLING_NAMES, MapSettings
 from neurorecon.training import generator, seed_everything
 
 TRAIN_R = np.array([2.8, 3.1, 3.3, 3.5])  # fixed point, period 2, period 2, period 4
@@ -30,7 +30,7 @@ def _scaled(r):
     return (np.asarray(r) - TRAIN_R.mean()) / TRAIN_R.std()
 
 
-@pytest.fixture(scope="module", params=["concat", "affine"])
+@pytest.fixture(scope="module", params=["concat", "affine", "directional"])
 def logistic_map(request):
     seed_everything(0, torch.device("cpu"))
     settings = MapSettings(
@@ -114,6 +114,37 @@ def test_unknown_coupling_is_rejected():
         NeuralMap(MapArchitecture(2, 8, 1, "silu", "multiplicative"))
 
 
+def test_the_settings_know_every_coupling():
+    assert set(COUPLING_NAMES) == set(COUPLINGS)
+
+
+def _control_effect(coupling):
+    """f(z, p=1.5) - f(z, p=-0.5) at 6 random states, (6, 3), for an untrained coupling."""
+    torch.manual_seed(1)
+    net = NeuralMap(MapArchitecture(3, 16, 2, "silu", coupling))
+    with torch.no_grad():
+        for parameter in net.f.parameters():  # give the zero-initialised shift something to show
+            parameter.add_(0.3 * torch.randn_like(parameter))
+        z = torch.randn(6, 3)
+        ones = torch.ones(6, 1)
+        return net.f(z, 1.5 * ones) - net.f(z, -0.5 * ones), net.f
+
+
+def test_the_directional_coupling_moves_states_along_one_direction_only():
+    effect, f = _control_effect("directional")
+    direction = f.direction.detach() / f.direction.detach().norm()
+    parallel = effect @ direction
+    assert torch.allclose(effect, parallel[:, None] * direction, atol=1e-6)
+    assert parallel.abs().min() > 0  # the gain depends on the state ...
+    assert parallel.std() > 1e-3     # ... and is not a constant
+
+
+def test_the_shift_coupling_adds_the_same_increment_at_every_state():
+    effect, f = _control_effect("shift")
+    assert torch.allclose(effect, 2.0 * f.shift.detach().expand(6, -1), atol=1e-6)
+    assert effect.abs().max() > 0
+
+
 def test_pieces_stay_inside_one_segment():
     z = (100 * torch.arange(3.0)[:, None] + torch.arange(20.0)[None, :])[:, :, None]
     series = LatentSeries(z, torch.tensor([-1.0, 0.0, 1.0]))
@@ -167,7 +198,7 @@ def test_training_stops_at_the_first_pass_only_when_asked(stop_at_first_pass, ju
     assert fit.selected_epoch == 2 and fit.report == {"passed": True}
 
 
-@pytest.mark.parametrize("coupling", ["concat", "affine"])
+@pytest.mark.parametrize("coupling", sorted(COUPLINGS))
 @pytest.mark.parametrize("activation", ["silu", "tanh", "gelu", "relu"])
 def test_inference_step_gives_the_same_numbers_as_the_module(coupling, activation):
     torch.manual_seed(0)

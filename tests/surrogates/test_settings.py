@@ -44,7 +44,7 @@ def test_partial_mapping_overrides_only_given_keys():
         ({"map": {"checkpoint_every": -2}}, r"surrogates\.vae_map\.map\.checkpoint_every: must be >= 1, got -2"),
         ({"latent": {"dims": []}}, r"surrogates\.vae_map\.latent\.dims: must be a non-empty list"),
         ({"latent": {"dims": [2, 2]}}, r"surrogates\.vae_map\.latent\.dims: must be a non-empty list of distinct"),
-        ({"map": {"coupling": "film"}}, r"surrogates\.vae_map\.map\.coupling: must be concat or affine"),
+        ({"map": {"coupling": "film"}}, r"surrogates\.vae_map\.map\.coupling: must be one of concat, affine, directional, shift"),
         ({"map": {"horizon_start": 60}}, r"surrogates\.vae_map\.map\.horizon_start: must not exceed"),
         ({"map": {"check": {"transient_steps": 20000}}},
          r"surrogates\.vae_map\.map\.check\.transient_steps: must be below n_steps"),

@@ -78,7 +78,51 @@ class AffineCoupling(nn.Module):
         return forward
 
 
-COUPLINGS: dict[str, type[nn.Module]] = {"concat": ConcatCoupling, "affine": AffineCoupling}
+class DirectionalCoupling(nn.Module):
+    """f(z, p) = g0(z) + p * h(z) * u: the control acts along one learned latent direction u (d,)
+    with a state-dependent scalar gain h(z) (one MLP, d + 1 outputs). A rank-one special case of
+    :class:`AffineCoupling`, for systems whose control enters one (slow) equation only."""
+
+    def __init__(self, d: int, hidden: int, depth: int, activation: str) -> None:
+        super().__init__()
+        self.mlp = mlp(d, [hidden] * depth, d + 1, activation)
+        self.direction = nn.Parameter(torch.full((d,), 1.0 / math.sqrt(d)))
+
+    def forward(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        out = self.mlp(z)
+        return out[..., :-1] + p * out[..., -1:] * self.direction
+
+    def function(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """:meth:`forward` as a plain function (see :func:`~neurorecon.surrogates.mlp.mlp_function`)."""
+        net, direction = mlp_function(self.mlp), self.direction
+
+        def forward(z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+            out = net(z)
+            return out[..., :-1] + p * out[..., -1:] * direction
+
+        return forward
+
+
+class ShiftCoupling(nn.Module):
+    """f(z, p) = g0(z) + p * c: the control adds a constant learned increment c (d,), the same at
+    every state; the most rigid extrapolation in p of the couplings here."""
+
+    def __init__(self, d: int, hidden: int, depth: int, activation: str) -> None:
+        super().__init__()
+        self.mlp = mlp(d, [hidden] * depth, d, activation)
+        self.shift = nn.Parameter(torch.zeros(d))
+
+    def forward(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        return self.mlp(z) + p * self.shift
+
+    def function(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+        """:meth:`forward` as a plain function (see :func:`~neurorecon.surrogates.mlp.mlp_function`)."""
+        net, shift = mlp_function(self.mlp), self.shift
+        return lambda z, p: net(z) + p * shift
+
+
+COUPLINGS: dict[str, type[nn.Module]] = {
+    "concat": ConcatCoupling, "affine": AffineCoupling, "directional": DirectionalCoupling, "shift": ShiftCoupling}
 """How the scaled control enters the increment network f, by name."""
 
 

@@ -259,6 +259,10 @@ READOUTS = ("best", "newest")
 """Choices of the decoded window entry read out as the observed value (``MapSettings.readout``)."""
 
 
+COUPLING_NAMES = ("concat", "affine", "directional", "shift")
+"""Names of the control couplings of the neural map (the keys of ``neural_map.COUPLINGS``)."""
+
+
 @dataclass(frozen=True)
 class MapSettings(_Settings):
     """Neural map z[n+1] = z[n] + s * f(z[n], p) and its training.
@@ -267,8 +271,10 @@ class MapSettings(_Settings):
         hidden: width of the hidden layers of f.
         depth: number of hidden layers of f.
         activation: activation function of f.
-        coupling: how the control enters f: ``concat`` (an extra MLP input) or ``affine``
-            (f = g0(z) + p * g1(z), linear extrapolation in p).
+        coupling: how the control enters f, a key of
+            :data:`~neurorecon.surrogates.neural_map.COUPLINGS`: ``concat`` (an extra MLP input),
+            ``affine`` (f = g0(z) + p * g1(z), linear extrapolation in p), ``directional``
+            (g1(z) = h(z) u along one learned direction u) or ``shift`` (g1 a constant vector).
         heldback_fraction: last fraction of every segment held back for early stopping.
         batch_size: rollout start points per optimiser step.
         batches_per_epoch: optimiser steps per epoch.
@@ -313,7 +319,7 @@ class MapSettings(_Settings):
     hidden: int = 128
     depth: int = 3
     activation: str = "silu"
-    coupling: str = "affine"
+    coupling: str = "directional"
     heldback_fraction: float = 0.2
     batch_size: int = 128
     batches_per_epoch: int = 100
@@ -343,7 +349,7 @@ class MapSettings(_Settings):
         "hidden": (_positive, "must be >= 1"),
         "depth": (_positive, "must be >= 1"),
         "activation": (lambda v: v in ("silu", "tanh", "gelu", "relu"), "must be silu, tanh, gelu or relu"),
-        "coupling": (lambda v: v in ("concat", "affine"), "must be concat or affine"),
+        "coupling": (lambda v: v in COUPLING_NAMES, f"must be one of {', '.join(COUPLING_NAMES)}"),
         "heldback_fraction": (_fraction, "must be in (0, 1)"),
         "batch_size": (_positive, "must be >= 1"),
         "batches_per_epoch": (_positive, "must be >= 1"),
