@@ -4,8 +4,8 @@ The sweep of the default study's size: 41 control values x 8 initial states x 20
 run on the CPU with :func:`neurorecon.surrogates.sweep.sweep` (batched free run over all
 trajectories, then decoding to the observed variable). The surrogate is a trained checkpoint
 (``--checkpoint``) or, by default, an untrained ``vae_map`` surrogate of the default architecture
-(VAE: 50-sample windows, hidden widths 256, 256, latent dimension 3; map: width 128, depth 3,
-affine control coupling) built on a short ``srk`` simulation at the default training values: its
+(VAE: 50-sample windows, hidden widths 256, 256, latent dimension 4 as the default study selects;
+map: width 128, depth 3, the default control coupling) built on a short ``srk`` simulation at the default training values: its
 scalers, latent standardisation, step scale and initial states come from those data as in
 training, and its weights are shrunk tenfold so that trajectories stay tame (the cost of a step
 does not depend on the weights).
@@ -44,7 +44,7 @@ from neurorecon.surrogates.vae_map import VaeMapSurrogate
 MODEL = "srk"
 TRAIN_VALUES = (-40.0, -38.0, -36.0)  # the default study's training values of srk (mV)
 HELDOUT = (-48.0, -24.0)  # its held-out range (mV)
-LATENT_DIM = 3
+LATENT_DIM = 4
 N_ANCHORS = 256
 
 

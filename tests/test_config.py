@@ -53,7 +53,7 @@ def test_shipped_configs_are_valid():
         validate_config(load_yaml(path), SCHEMA)
 
 
-@pytest.mark.parametrize("name", ["srk_six_seeds", "srk_wide_training"])
+@pytest.mark.parametrize("name", sorted(path.stem for path in (ROOT / "config" / "experiments").glob("*.yaml")))
 def test_experiment_overrides_are_valid_over_the_default_study(name):
     """An override is merged over config/config.yaml the way Snakemake merges --configfile files."""
     from snakemake.utils import update_config
