@@ -5,10 +5,10 @@ run on the CPU with :func:`neurorecon.surrogates.sweep.sweep` (batched free run 
 trajectories, then decoding to the observed variable). The surrogate is a trained checkpoint
 (``--checkpoint``) or, by default, an untrained ``vae_map`` surrogate of the default architecture
 (VAE: 50-sample windows, hidden widths 256, 256, latent dimension 4 as the default study selects;
-map: width 128, depth 3, the default control coupling) built on a short ``srk`` simulation at the default training values: its
-scalers, latent standardisation, step scale and initial states come from those data as in
-training, and its weights are shrunk tenfold so that trajectories stay tame (the cost of a step
-does not depend on the weights).
+map: width 128, depth 3, the default control coupling) built on a short ``srk`` simulation at the
+default training values: its scalers, latent standardisation, step scale and initial states come
+from those data as in training, and its weights are shrunk tenfold so that trajectories stay tame
+(the cost of a step does not depend on the weights).
 
 The baseline is the ground truth: :func:`neurorecon.simulate.simulate` (the numba RK4 ensemble
 kernel, compiled before timing) over the same control values and initial states, recording the

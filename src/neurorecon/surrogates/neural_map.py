@@ -55,70 +55,78 @@ class ConcatCoupling(nn.Module):
         return lambda z, p: net(torch.cat([z, p], dim=-1))
 
 
-class AffineCoupling(nn.Module):
-    """f(z, p) = g0(z) + p * g1(z): the increment is affine in the control (one MLP, 2 d outputs),
-    so outside the training values it extrapolates linearly in p."""
+class _StateCoupling(nn.Module):
+    """Base of the couplings whose MLP sees the state only: f(z, p) = combine(MLP(z), p).
+
+    Subclasses set ``n_out(d)`` (the MLP's output width) and :meth:`combine`, which may read
+    learned parameters of their own.
+    """
+
+    @staticmethod
+    def n_out(d: int) -> int:
+        raise NotImplementedError
 
     def __init__(self, d: int, hidden: int, depth: int, activation: str) -> None:
         super().__init__()
-        self.mlp = mlp(d, [hidden] * depth, 2 * d, activation)
+        self.mlp = mlp(d, [hidden] * depth, self.n_out(d), activation)
+
+    def combine(self, out: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        """The increment (batch, d) from the MLP output (batch, n_out) and the control (batch, 1)."""
+        raise NotImplementedError
 
     def forward(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-        g0, g1 = self.mlp(z).chunk(2, dim=-1)
-        return g0 + p * g1
+        return self.combine(self.mlp(z), p)
 
     def function(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
         """:meth:`forward` as a plain function (see :func:`~neurorecon.surrogates.mlp.mlp_function`)."""
-        net = mlp_function(self.mlp)
-
-        def forward(z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-            g0, g1 = net(z).chunk(2, dim=-1)
-            return g0 + p * g1
-
-        return forward
+        net, combine = mlp_function(self.mlp), self.combine
+        return lambda z, p: combine(net(z), p)
 
 
-class DirectionalCoupling(nn.Module):
+class AffineCoupling(_StateCoupling):
+    """f(z, p) = g0(z) + p * g1(z): the increment is affine in the control (one MLP, 2 d outputs),
+    so outside the training values it extrapolates linearly in p."""
+
+    @staticmethod
+    def n_out(d: int) -> int:
+        return 2 * d
+
+    def combine(self, out: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        g0, g1 = out.chunk(2, dim=-1)
+        return g0 + p * g1
+
+
+class DirectionalCoupling(_StateCoupling):
     """f(z, p) = g0(z) + p * h(z) * u: the control acts along one learned latent direction u (d,)
     with a state-dependent scalar gain h(z) (one MLP, d + 1 outputs). A rank-one special case of
     :class:`AffineCoupling`, for systems whose control enters one (slow) equation only."""
 
+    @staticmethod
+    def n_out(d: int) -> int:
+        return d + 1
+
     def __init__(self, d: int, hidden: int, depth: int, activation: str) -> None:
-        super().__init__()
-        self.mlp = mlp(d, [hidden] * depth, d + 1, activation)
+        super().__init__(d, hidden, depth, activation)
         self.direction = nn.Parameter(torch.full((d,), 1.0 / math.sqrt(d)))
 
-    def forward(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-        out = self.mlp(z)
+    def combine(self, out: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
         return out[..., :-1] + p * out[..., -1:] * self.direction
 
-    def function(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-        """:meth:`forward` as a plain function (see :func:`~neurorecon.surrogates.mlp.mlp_function`)."""
-        net, direction = mlp_function(self.mlp), self.direction
 
-        def forward(z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-            out = net(z)
-            return out[..., :-1] + p * out[..., -1:] * direction
-
-        return forward
-
-
-class ShiftCoupling(nn.Module):
+class ShiftCoupling(_StateCoupling):
     """f(z, p) = g0(z) + p * c: the control adds a constant learned increment c (d,), the same at
     every state; the most rigid extrapolation in p of the couplings here."""
 
+    @staticmethod
+    def n_out(d: int) -> int:
+        return d
+
     def __init__(self, d: int, hidden: int, depth: int, activation: str) -> None:
-        super().__init__()
-        self.mlp = mlp(d, [hidden] * depth, d, activation)
+        super().__init__(d, hidden, depth, activation)
         self.shift = nn.Parameter(torch.zeros(d))
 
-    def forward(self, z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-        return self.mlp(z) + p * self.shift
-
-    def function(self) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-        """:meth:`forward` as a plain function (see :func:`~neurorecon.surrogates.mlp.mlp_function`)."""
-        net, shift = mlp_function(self.mlp), self.shift
-        return lambda z, p: net(z) + p * shift
+    def combine(self, out: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+        return out + p * self.shift
 
 
 COUPLINGS: dict[str, type[nn.Module]] = {
