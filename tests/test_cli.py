@@ -84,7 +84,7 @@ def test_classify_prints_summary_and_writes_store_and_csv(tmp_path, capsys):
 
 def test_classify_refuses_a_store_that_is_not_trajectories(tmp_path, capsys):
     traj = tmp_path / "fhn.zarr"
-    main(["simulate", "fitzhugh_nagumo", "--values", "0.5", "--duration", "50", "-o", str(traj)])
+    main(["simulate", "fitzhugh_nagumo", "--values", "0.5", "--duration", "100", "-o", str(traj)])
     regimes = tmp_path / "regimes.zarr"
     assert main(["classify", str(traj), "--no-lyapunov", "-o", str(regimes)]) == 0
     capsys.readouterr()
@@ -138,4 +138,5 @@ def test_train_reports_an_embedding_longer_than_the_training_segments(tmp_path, 
     assert main(["train", str(config), "--dataset", "fhn", "--train-store", str(tmp_path / "train.zarr"),
                  "-o", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert "neurorecon train: error: training on" in err and "100000" in err
+    assert "config key surrogates.vae_map.settings.vae.embedding_dim" in err and "100000" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml"]  # caught before any simulation

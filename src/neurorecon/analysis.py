@@ -11,7 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from .dynamics.excitability import Excitability, excitability_type
-from .dynamics.regimes import Regime, classify_trajectories, lyapunov_for_store
+from .dynamics.regimes import Regime, check_record_length, classify_trajectories, lyapunov_for_store
 from .dynamics.transitions import find_transitions
 
 STORE_LYAPUNOV = ("lyap_max", "lyap_stderr", "lyap_converged")
@@ -32,6 +32,7 @@ def classify_store(
     a ground-truth store (one with ``final_state``), estimated from the model, so chaos can be
     recognised; otherwise ``lyap_max`` is NaN and no trajectory is called chaotic.
     """
+    check_record_length(ds)  # before any Lyapunov estimate: a too-short record gets no regime
     lyap = None
     if lyapunov and "lyap_max" in ds:
         lyap = ds[[name for name in STORE_LYAPUNOV if name in ds]]

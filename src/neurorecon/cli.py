@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .models import MODELS, ModelError, get_model
-from .simulate import SimulationSpec
-from .analysis import classify_store, regime_table, summary_lines
+from .analysis import TABLE_COLUMNS, classify_store, regime_table, summary_lines
 from .dynamics.regimes import check_trajectory_store
-from .store import StoreError, check_writable, provenance, read_dataset, write_dataset, write_table
-from .truth import simulate_to_store
+from .models import MODELS, ModelError, get_model
+from .outputs import OutputError, check_output, folder_output
+from .simulate import SimulationSpec
+from .simulate.ensemble import check_size
+from .store import (
+    StoreError,
+    check_store_output,
+    check_table_output,
+    provenance,
+    read_dataset,
+    write_dataset,
+    write_table,
+)
+from .truth import mismatches, simulate_to_store
 
 
 class UsageError(ValueError):
@@ -37,10 +49,15 @@ def _float(option: str, text: str) -> float:
 
 
 def _parse_values(text: str) -> list[float]:
-    return [_float("--values", part) for part in text.split(",") if part.strip()]
+    values = [_float("--values", part) for part in text.split(",") if part.strip()]
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise UsageError(f"--values: {', '.join(f'{v:g}' for v in repeated)} given more than once")
+    return values
 
 
-def _parse_sweep(text: str) -> list[float]:
+def _parse_sweep(text: str) -> tuple[float, float, int]:
+    """``START:STOP:NUM`` -> (start, stop, num); the grid itself is built after the size check."""
     parts = text.split(":")
     if len(parts) != 3:
         raise UsageError(f"--sweep: expected START:STOP:NUM, got {text!r}")
@@ -49,11 +66,12 @@ def _parse_sweep(text: str) -> list[float]:
         num = int(parts[2])
     except ValueError:
         raise UsageError(f"--sweep NUM: {parts[2]!r} is not a whole number") from None
-    if num < 1:
-        raise UsageError(f"--sweep NUM must be >= 1, got {num}")
-    if num > 1 and not start < stop:
+    if num < 2:
+        raise UsageError(f"--sweep NUM must be >= 2 (both ends are included), got {num}; "
+                         "for one value use --values")
+    if not start < stop:
         raise UsageError(f"--sweep: START ({start}) must be below STOP ({stop})")
-    return list(np.linspace(start, stop, num))
+    return start, stop, num
 
 
 def _parse_overrides(items: Sequence[str]) -> dict[str, float]:
@@ -86,48 +104,62 @@ def cmd_models(_args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Simulate an ensemble over control values and initial states into a trajectory store."""
     model = get_model(args.model)
-    values = _parse_values(args.values) if args.values is not None else _parse_sweep(args.sweep)
-    out = check_writable(args.output)
+    out = check_store_output(args.output, "trajectories", overwrite=args.overwrite)
+    overrides = _parse_overrides(args.param)
+    if model.control.name in overrides:
+        raise UsageError(f"--param {model.control.name}: this is the control parameter; use --values/--sweep")
+    if args.values is not None:
+        values = _parse_values(args.values)
+        n_values = len(values)
+    else:
+        start, stop, n_values = _parse_sweep(args.sweep)
+        values = []
     spec = SimulationSpec(
         control_values=values,
         n_ic=args.ic,
         seed=args.seed,
         parameter_set=args.set,
-        overrides=_parse_overrides(args.param),
+        overrides=overrides,
         transient=args.transient,
         duration=args.duration,
         dt=args.dt,
         sample_dt=args.sample_dt,
     )
-    if model.control.name in spec.overrides:
-        raise UsageError(f"--param {model.control.name}: this is the control parameter; use --values/--sweep")
-    outside = [v for v in values if not model.control.contains(v)]
+    check_size(model, spec, n_values)  # before a sweep's grid is built
+    if args.sweep is not None:
+        spec = replace(spec, control_values=list(np.linspace(start, stop, n_values)))
+    outside = [v for v in spec.control_values if not model.control.contains(v)]
     if outside:
         low, high = model.control.range
         _log(f"warning: {len(outside)} control value(s) outside the model's range [{low:g}, {high:g}]")
-    simulate_to_store(model.name, spec, out, provenance(seed=args.seed, rule="cli:simulate"), progress=_log)
-    _log(f"wrote {out} ({len(values)} values x {args.ic} initial states)")
+    simulate_to_store(model.name, spec, out, provenance(seed=args.seed, rule="cli:simulate"), progress=_log,
+                      overwrite=args.overwrite)
+    _log(f"wrote {out} ({n_values} values x {args.ic} initial states)")
     return 0
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify every (param, ic) of a trajectory store; print a summary, write store / CSV."""
-    for option, path in (("-o", args.output), ("--csv", args.csv)):
-        if path is not None:
-            check_writable(path)
+    inputs = [args.input]
+    if args.output is not None and args.csv is not None and Path(args.output).resolve() == Path(args.csv).resolve():
+        raise UsageError(f"-o and --csv name the same path {args.output!r}")
+    if args.output is not None:
+        check_store_output(args.output, "regimes", inputs=inputs, overwrite=args.overwrite)
+    if args.csv is not None:
+        check_table_output(args.csv, TABLE_COLUMNS, inputs=inputs, overwrite=args.overwrite)
     ds = read_dataset(args.input)
     try:
         check_trajectory_store(ds)
+        regimes = classify_store(ds, lyapunov=not args.no_lyapunov, progress=_log)
     except ValueError as exc:
         raise StoreError(f"{args.input}: {exc}") from None
-    regimes = classify_store(ds, lyapunov=not args.no_lyapunov, progress=_log)
     for line in summary_lines(regimes):
         print(line)
     if args.output is not None:
-        write_dataset(regimes, args.output)
+        write_dataset(regimes, args.output, inputs=inputs, overwrite=args.overwrite)
         _log(f"wrote {args.output}")
     if args.csv is not None:
-        write_table(regime_table(regimes), args.csv)
+        write_table(regime_table(regimes), args.csv, inputs=inputs, overwrite=args.overwrite)
         _log(f"wrote {args.csv}")
     return 0
 
@@ -150,31 +182,69 @@ def _surrogate_for(config: dict, dataset: str, name: str | None) -> str:
     return names[0]
 
 
+TRAINING_OUTPUT = folder_output("training output folder", markers=("latent.json", "vae", "map"))
+
+
+def _with_options(raw: dict, name: str, args: argparse.Namespace) -> dict:
+    """The config with ``--seed`` and ``--device`` written into surrogate entry ``name``, validated
+    by the same code as the config file, so both are checked before any work."""
+    from .config import ConfigError, validate_config
+
+    changed = copy.deepcopy(raw)
+    entry = changed["surrogates"][name]
+    options = []
+    if args.seed is not None:
+        entry["seeds"], options = [args.seed], [*options, f"--seed {args.seed}"]
+    if args.device is not None:
+        entry["device"], options = args.device, [*options, f"--device {args.device}"]
+    try:
+        return validate_config(changed)
+    except ConfigError as exc:
+        raise UsageError(f"{' / '.join(options)}: {exc}") from None
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a surrogate of a config's dataset: all stages, the workflow's output layout."""
-    from .config import ConfigError, control_values, load_yaml, simulation_spec, validate_config
+    from .config import (
+        ConfigError,
+        control_values,
+        load_yaml,
+        simulation_spec,
+        validate_config,
+    )
     from .surrogates import get_family
     from .surrogates.pipeline import train_surrogate
 
     try:
-        config = validate_config(load_yaml(args.config))
+        raw = load_yaml(args.config)
+        config = validate_config(raw)
     except (ConfigError, OSError) as exc:
         raise UsageError(f"{args.config}: {exc}") from None
     if args.dataset not in config["datasets"]:
         raise UsageError(f"--dataset: {args.dataset!r} is not in {args.config}; datasets: "
                          f"{', '.join(sorted(config['datasets']))}")
     name = _surrogate_for(config, args.dataset, args.surrogate)
+    config = _with_options(raw, name, args)
     entry = config["surrogates"][name]
-    seed = entry["seeds"][0] if args.seed is None else args.seed
-    device = entry["device"] if args.device is None else args.device
-    out = Path(args.output or f"results/{args.dataset}/{name}/seed{seed}")
+    seed, device = entry["seeds"][0], entry["device"]
     dataset = config["datasets"][args.dataset]
+    spec = simulation_spec(dataset, control_values(dataset, "train"), seed=config["seed"])
     train_store = Path(args.train_store or f"results/{args.dataset}/truth/train.zarr")
-    if not train_store.exists():
+    out = Path(args.output or f"results/{args.dataset}/{name}/seed{seed}")
+    try:
+        check_output(out, TRAINING_OUTPUT, inputs=[train_store])
+    except OutputError as exc:
+        raise UsageError(f"-o: {exc}") from None
+    if train_store.exists() or args.train_store is not None:
+        problems = mismatches(read_dataset(train_store, kind="trajectories"), dataset["model"], spec)
+        if problems:
+            raise UsageError(f"training store {str(train_store)!r} does not match dataset {args.dataset!r} of "
+                             f"{args.config}: {'; '.join(problems)}. Remove it to have it simulated again, "
+                             "or pass a matching --train-store")
+    else:
         _log(f"{train_store} does not exist: simulating the training values of {args.dataset!r}")
-        spec = simulation_spec(dataset, control_values(dataset, "train"), seed=config["seed"])
-        simulate_to_store(dataset["model"], spec, check_writable(train_store),
-                          provenance(seed=config["seed"], rule="cli:train"), progress=_log)
+        simulate_to_store(dataset["model"], spec, train_store, provenance(seed=config["seed"], rule="cli:train"),
+                          progress=_log)
     settings = get_family(entry["kind"]).settings_type.from_dict(entry["settings"], where=f"surrogates.{name}.settings")
     try:
         outputs = train_surrogate(train_store, settings, seed, device, out, progress=lambda r: _log(r.line()),
@@ -185,6 +255,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     _log(f"wrote {outputs.checkpoint.with_suffix('.pt')}; free-running check at the training values "
          f"{'passed' if passed else 'did not pass'} (details: {outputs.check})")
     return 0
+
+
+OVERWRITE_HELP = ("replace an existing file or store of another kind at an output path (an output "
+                  "of the same kind is always replaced; a folder that is not a neurorecon output never is)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -208,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a model parameter (repeatable)")
     p_sim.add_argument("--seed", type=int, default=0, help="seed of the initial states (default 0)")
     p_sim.add_argument("-o", "--output", required=True, help="output .zarr path")
+    p_sim.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p_sim.set_defaults(func=cmd_simulate)
 
     p_cls = sub.add_parser("classify", help="classify the regimes of a trajectory store")
@@ -216,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_cls.add_argument("--csv", default=None, help="tidy table to write, one row per (param, ic)")
     p_cls.add_argument("--no-lyapunov", action="store_true",
                        help="skip Lyapunov exponents (then nothing is classified chaotic)")
+    p_cls.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     p_cls.set_defaults(func=cmd_classify)
 
     p_train = sub.add_parser("train", help="train a config's surrogate on one dataset (all stages)")
@@ -228,7 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.add_argument("--train-store", default=None,
                          help="training store (default results/DATASET/truth/train.zarr; simulated if missing)")
     p_train.add_argument("-o", "--output", default=None,
-                         help="output directory (default results/DATASET/SURROGATE/seedSEED)")
+                         help="output folder: new, empty or an earlier training output "
+                              "(default results/DATASET/SURROGATE/seedSEED)")
     p_train.set_defaults(func=cmd_train)
     return parser
 
@@ -249,9 +326,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(_attach_negative_values(sys.argv[1:] if argv is None else argv))
     try:
         return args.func(args)
-    except (ModelError, StoreError, UsageError) as exc:
+    except (ModelError, StoreError, OutputError, UsageError) as exc:
         print(f"neurorecon {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"neurorecon {args.command}: interrupted; no output was left half-written", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

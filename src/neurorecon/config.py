@@ -41,7 +41,16 @@ def _with_defaults(validator_class):
     return validators.extend(validator_class, {"properties": set_defaults})
 
 
-_FillingValidator = _with_defaults(Draft202012Validator)
+def _whole_number(_checker, instance) -> bool:
+    """JSON-schema "integer" without floats: ``4.0`` in a YAML file is refused where a count, a
+    seed or a size is expected (it would become a float path component or a TypeError in a job)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_FillingValidator = validators.extend(
+    _with_defaults(Draft202012Validator),
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _whole_number),
+)
 
 
 def _key(path) -> str:
@@ -107,7 +116,9 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path = DEFAULT
 
 def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str, Any]) -> None:
     """Check kind and datasets; replace ``settings`` by the family's complete settings."""
-    from .surrogates import get_family  # torch is imported only when surrogates are configured
+    from .surrogates import (
+        get_family,  # torch is imported only when surrogates are configured
+    )
 
     where = f"surrogates.{name}"
     try:
@@ -124,6 +135,9 @@ def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str
         settings = family.settings_type.from_dict(surrogate["settings"], where=f"{where}.settings")
     except ValueError as exc:
         raise ConfigError(f"config key {exc}") from None
+    for dataset in surrogate["datasets"]:
+        for key, problem in settings.problems_with_data(recorded_samples(datasets[dataset])):
+            raise ConfigError(f"config key {where}.settings.{key}: {problem} (dataset {dataset!r})")
     surrogate["settings"] = settings.to_dict()
 
 
@@ -165,9 +179,21 @@ def _check_dataset(name: str, dataset: dict[str, Any]) -> None:
                 f"[{low}, {high}] of {control}"
             )
     try:
-        resolve_times(model, simulation_spec(dataset, []))
+        _, _, _, duration, _ = resolve_times(model, simulation_spec(dataset, []))
     except ModelError as exc:
         raise ConfigError(f"config key {where}.simulation: {exc}") from None
+    if duration < model.min_record:
+        raise ConfigError(
+            f"config key {where}.simulation.duration: {duration:g} {model.time_label} is too short to "
+            f"classify regimes of model {model.name!r}; it needs at least {model.min_record:g} {model.time_label}"
+        )
+
+
+def recorded_samples(dataset: Mapping[str, Any]) -> int:
+    """Samples per trajectory that the dataset's simulation settings record (after the transient)."""
+    model = get_model(dataset["model"])
+    _, sample_dt, _, duration, _ = resolve_times(model, simulation_spec(dataset, []))
+    return round(duration / sample_dt)
 
 
 def control_values(dataset: Mapping[str, Any], split: str) -> list[float]:

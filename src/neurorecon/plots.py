@@ -25,6 +25,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from .dynamics.excitability import Excitability  # noqa: E402
 from .dynamics.regimes import Regime  # noqa: E402
+from .outputs import check_output, file_output, write_atomically  # noqa: E402
 
 REGIME_COLORS = {
     Regime.REST: "#bdbdbd",
@@ -182,8 +183,9 @@ def fi_curve_figure(ds: xr.Dataset, excitability: Excitability) -> Figure:
 
 def save(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
     """Write ``fig`` to ``path`` (format from the suffix) and close it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
-    plt.close(fig)
-    return path
+    path = check_output(path, file_output("figure"))
+    suffix = path.suffix.lstrip(".").lower() or None
+    try:
+        return write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=suffix))
+    finally:
+        plt.close(fig)

@@ -1,8 +1,8 @@
-"""Zarr stores through xarray: layout of trajectory stores, provenance, atomic writes.
+"""Zarr stores through xarray: layout of trajectory stores, provenance, reading and writing.
 
-Every store is written (zarr mode ``"w-"``) to a new temporary sibling path, then renamed into place, so
-a killed job never leaves a half-written store under the final name. Stores are zarr format 3,
-unconsolidated.
+Stores are zarr format 3, unconsolidated, written atomically under the output-path policy of
+:mod:`neurorecon.outputs`. Reading checks that the store is complete (no lost chunk) and of the
+expected kind.
 """
 
 from __future__ import annotations
@@ -10,19 +10,24 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import shutil
 import subprocess
-import tempfile
-import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
+import zarr
 
 from . import __version__
 from .models import NeuronModel
+from .outputs import (
+    OutputError,
+    check_output,
+    store_output,
+    table_output,
+    write_atomically,
+)
 from .simulate import SimulationResult
 
 STATUS_FLAGS = {"ok": 0, "nonfinite": 1, "unbounded": 2}
@@ -66,59 +71,38 @@ def provenance(
     return attrs
 
 
-def check_writable(path: str | os.PathLike) -> Path:
-    """Fail early, before any work, if a store cannot be written at ``path``; returns it as a Path.
+STORE_FORMAT = 2
+"""Layout version in every store's ``store_format`` attr. From 2 on every chunk of every array is
+written (all-NaN chunks included), so a missing chunk file means a damaged store."""
 
-    Creates missing parent directories and probes the parent with a temporary directory.
+
+def write_dataset(
+    ds: xr.Dataset,
+    path: str | os.PathLike,
+    *,
+    inputs: Iterable[str | os.PathLike] = (),
+    overwrite: bool = False,
+) -> Path:
+    """Write ``ds`` to a zarr v3 store at ``path`` atomically, under the output-path policy of
+    :mod:`neurorecon.outputs` (a store of the same ``kind`` is replaced; other things are refused).
+
+    Raises:
+        StoreError: the path is refused or the write failed; the message names the path.
     """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise StoreError(f"cannot write output {str(path)!r}: a file of that name exists")
+    kind = str(ds.attrs.get("kind", ""))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.mkdtemp(prefix=f".{path.name}.probe-", dir=path.parent)
-        os.rmdir(probe)
-    except OSError as exc:
-        raise StoreError(f"cannot write output {str(path)!r}: {exc.strerror or exc}") from None
-    return path
-
-
-def remove_stale_siblings(path: Path) -> None:
-    """Remove temporaries a killed write of ``path`` left behind (``.name.tmp-*``, ``.name.old-*``).
-
-    Safe because one path has one writer at a time (a Snakemake job owns its outputs).
-    """
-    for pattern in (f".{path.name}.tmp-*", f".{path.name}.old-*"):
-        for stale in path.parent.glob(pattern):
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                stale.unlink(missing_ok=True)
-
-
-def write_dataset(ds: xr.Dataset, path: str | os.PathLike) -> Path:
-    """Write ``ds`` to a zarr v3 store at ``path`` atomically (temporary sibling, then rename)."""
-    path = check_writable(path)
-    remove_stale_siblings(path)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        # "w-", not "w": the temporary path is new, and mode "w" would create it, remove it and
-        # create it again, a gap in which a killed write leaves neither store nor temporary.
-        ds.to_zarr(tmp, mode="w-", consolidated=False, zarr_format=3)
-        if path.exists():
-            trash = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
-            os.replace(path, trash)
-            os.replace(tmp, path)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise StoreError(f"cannot write output {str(path)!r}: {exc}") from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return path
+        path = check_output(path, store_output(kind), inputs=inputs, overwrite=overwrite)
+        ds = ds.copy()
+        ds.attrs["store_format"] = STORE_FORMAT
+        # "w-" on a fresh temporary: mode "w" would create, remove and recreate it, a gap in which a
+        # killed write leaves neither store nor temporary. Empty chunks are written too (see
+        # STORE_FORMAT), so that a chunk lost later is detected on reading.
+        return write_atomically(
+            path, lambda tmp: ds.to_zarr(tmp, mode="w-", consolidated=False, zarr_format=3,
+                                         write_empty_chunks=True)
+        )
+    except OutputError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def read_dataset(path: str | os.PathLike, kind: str | None = None) -> xr.Dataset:
@@ -128,7 +112,8 @@ def read_dataset(path: str | os.PathLike, kind: str | None = None) -> xr.Dataset
         kind: if given, the store's ``kind`` attr must equal it.
 
     Raises:
-        StoreError: missing path, not a zarr store, or a different kind.
+        StoreError: missing path, not a zarr store, a different kind, or (stores of
+            :data:`STORE_FORMAT` 2 on) a data chunk missing from an array.
     """
     path = Path(path)
     if not path.exists():
@@ -136,14 +121,30 @@ def read_dataset(path: str | os.PathLike, kind: str | None = None) -> xr.Dataset
     try:
         with warnings.catch_warnings():  # Snakemake drops a timestamp file into directory outputs
             warnings.filterwarnings("ignore", message=".*snakemake_timestamp.*")
-            ds = xr.open_zarr(path, consolidated=False).load()
+            ds = xr.open_zarr(path, consolidated=False)
+            if kind is not None and ds.attrs.get("kind") != kind:
+                raise StoreError(
+                    f"{str(path)!r} is not a {kind} store (its kind attr is {ds.attrs.get('kind')!r})"
+                )
+            if int(ds.attrs.get("store_format", 1)) >= 2:
+                _check_complete(path)
+            return ds.load()
+    except StoreError:
+        raise
     except Exception as exc:  # zarr raises several types for "not a store"
         raise StoreError(f"{str(path)!r} is not a readable zarr store: {exc}") from exc
-    if kind is not None and ds.attrs.get("kind") != kind:
-        raise StoreError(
-            f"{str(path)!r} is not a {kind} store (its kind attr is {ds.attrs.get('kind')!r})"
-        )
-    return ds
+
+
+def _check_complete(path: Path) -> None:
+    """Every chunk of every array of the store at ``path`` is present on disk."""
+    group = zarr.open_group(path, mode="r")
+    for name, array in group.arrays():
+        present, total = array.nchunks_initialized, array.nchunks
+        if present < total:
+            raise StoreError(
+                f"store {str(path)!r}: variable {name!r} is missing {total - present} of its {total} "
+                "data chunks (the store is damaged or was copied incompletely); rerun the step that wrote it"
+            )
 
 
 def trajectories_dataset(
@@ -229,24 +230,59 @@ def merge_stores(
     inputs: list[str | os.PathLike], output: str | os.PathLike, provenance_attrs: Mapping[str, object]
 ) -> Path:
     """Merge trajectory chunk stores into one store; seed and config hash come from the chunks."""
-    check_writable(output)
+    check_store_output(output, "trajectories", inputs=inputs)
     merged = merge_trajectories([read_dataset(path, kind="trajectories") for path in inputs])
     attrs = dict(provenance_attrs)
     attrs["seed"] = merged.attrs.get("seed", -1)
     attrs["config_hash"] = merged.attrs.get("config_hash", "")
     merged.attrs.update(attrs)
-    return write_dataset(merged, output)
+    return write_dataset(merged, output, inputs=inputs)
 
 
-def write_table(frame, path: str | os.PathLike) -> Path:
-    """Write a pandas DataFrame as CSV (``.csv``) or TSV (any other suffix) atomically."""
-    path = check_writable(path)
-    remove_stale_siblings(path)
-    sep = "," if path.suffix == ".csv" else "\t"
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+def write_table(
+    frame,
+    path: str | os.PathLike,
+    *,
+    inputs: Iterable[str | os.PathLike] = (),
+    overwrite: bool = False,
+) -> Path:
+    """Write a pandas DataFrame as CSV (suffix ``.csv``, any case) or TSV (any other suffix)
+    atomically, under the output-path policy (a table with the same header is replaced).
+
+    Raises:
+        StoreError: the path is refused or the write failed.
+    """
     try:
-        frame.to_csv(tmp, sep=sep, index=False)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+        path = check_table_output(path, list(frame.columns), inputs=inputs, overwrite=overwrite)
+        sep = "," if path.suffix.lower() == ".csv" else "\t"
+        return write_atomically(path, lambda tmp: frame.to_csv(tmp, sep=sep, index=False))
+    except OutputError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def check_table_output(
+    path: str | os.PathLike,
+    columns: Sequence[str],
+    *,
+    inputs: Iterable[str | os.PathLike] = (),
+    overwrite: bool = False,
+) -> Path:
+    """Check a table output with header ``columns`` against the output-path policy, before work."""
+    try:
+        return check_output(path, table_output(columns), inputs=inputs, overwrite=overwrite)
+    except OutputError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def check_store_output(
+    path: str | os.PathLike,
+    kind: str,
+    *,
+    inputs: Iterable[str | os.PathLike] = (),
+    overwrite: bool = False,
+) -> Path:
+    """Check a store output of ``kind`` against the output-path policy, before any work."""
+    try:
+        return check_output(path, store_output(kind), inputs=inputs, overwrite=overwrite)
+    except OutputError as exc:
+        raise StoreError(str(exc)) from None

@@ -22,7 +22,6 @@ import logging
 import os
 import random
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ import numpy as np
 import torch
 
 from . import __version__
-from .store import remove_stale_siblings
+from .outputs import json_safe, write_bytes, write_json
 
 FORMAT_VERSION = 1
 """Version of the checkpoint layout written by :func:`save_checkpoint`; bump on incompatible change."""
@@ -172,41 +171,6 @@ def cosine_lr(optimizer: torch.optim.Optimizer, base_lr: float, final_fraction: 
     return lr
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to a temporary sibling of ``path``, then rename it into place (temporaries a
-    killed earlier write left behind are removed first)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_siblings(path)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
-def write_json(path: str | os.PathLike, data: Mapping[str, Any]) -> Path:
-    """Atomically write ``data`` as indented JSON (NaN written as null)."""
-    text = json.dumps(_json_safe(data), indent=2, sort_keys=False)
-    return atomic_write_bytes(path, (text + "\n").encode())
-
-
-def _json_safe(value):
-    if isinstance(value, Mapping):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.ndarray):
-        return _json_safe(value.tolist())
-    return value
-
-
 def write_curve(path: str | os.PathLike, records: list[EpochRecord]) -> Path:
     """Atomically write training-curve records as a tab-separated table with a header row."""
     rows = [record.row() for record in records]
@@ -215,7 +179,7 @@ def write_curve(path: str | os.PathLike, records: list[EpochRecord]) -> Path:
     writer = csv.DictWriter(buffer, fieldnames=columns, delimiter="\t", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    return atomic_write_bytes(path, buffer.getvalue().encode())
+    return write_bytes(path, buffer.getvalue().encode())
 
 
 def read_curve(path: str | os.PathLike) -> list[dict[str, Any]]:
@@ -254,7 +218,7 @@ def save_checkpoint(
     cpu = {name: {key: value.detach().cpu() for key, value in state.items()} for name, state in states.items()}
     buffer = io.BytesIO()
     torch.save(cpu, buffer)
-    atomic_write_bytes(weights, buffer.getvalue())
+    write_bytes(weights, buffer.getvalue())
     full = dict(metadata)
     full.update(format_version=FORMAT_VERSION, neurorecon_version=__version__, torch_version=torch.__version__)
     write_json(meta, full)
@@ -376,7 +340,7 @@ class ResumeFile:
     every: int = 1
 
     def _full_identity(self) -> dict[str, Any]:
-        return _json_safe({**self.identity, "format_version": FORMAT_VERSION, "neurorecon_version": __version__,
+        return json_safe({**self.identity, "format_version": FORMAT_VERSION, "neurorecon_version": __version__,
                            "torch_version": str(torch.__version__)})
 
     def load(self) -> tuple[int, dict[str, Any]] | None:
@@ -407,7 +371,7 @@ class ResumeFile:
             return
         buffer = io.BytesIO()
         torch.save({"identity": self._full_identity(), "epoch": epoch, "state": dict(state())}, buffer)
-        atomic_write_bytes(self.path, buffer.getvalue())
+        write_bytes(self.path, buffer.getvalue())
 
     def remove(self) -> None:
         """Delete the file (once the run's outputs are written)."""

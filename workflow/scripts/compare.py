@@ -5,7 +5,7 @@ import sys
 from neurorecon.compare import compare_stores, summarise
 from neurorecon.store import read_dataset, write_table
 from neurorecon.surrogates.rollout_check import check_passed
-from neurorecon.training import write_json
+from neurorecon.outputs import write_json
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 inputs = snakemake.input  # noqa: F821

@@ -22,7 +22,12 @@ Codes (CF flags, see :func:`regime_attrs`): 0 rest, 1 subthreshold oscillation, 
    exp(lyap_rel_tol) per spike or cycle, well above the error of a finite-time estimate on a limit
    cycle. Where a standard error of the estimate is known (:func:`classify_trajectories` given the
    output of :func:`lyapunov_for_store`), ``lyap_max - lyap_sigmas [2] * stderr`` must clear the
-   threshold, so a short, noisy estimate is not called chaos. Without ``lyap_max`` nothing is chaotic.
+   threshold, so a short, noisy estimate is not called chaos; an estimate whose standard error is
+   undefined (NaN) never establishes chaos. Without ``lyap_max`` nothing is chaotic.
+
+A store of a registered model whose record (after ``transient``) is shorter than the model's
+``min_record`` is refused by :func:`classify_trajectories`: its regime is undetermined, and no
+regime is given.
 
 Per-param multistability: the initial states of one parameter value end in different regimes.
 """
@@ -30,6 +35,7 @@ Per-param multistability: the initial states of one parameter value end in diffe
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from enum import IntEnum
 
@@ -37,7 +43,7 @@ import numba
 import numpy as np
 import xarray as xr
 
-from ..models import get_model
+from ..models import MODELS, get_model
 from .bifurcation import DEFAULT_K_MAX, bifurcation_data, bifurcation_dataset
 from .bursts import DEFAULT_MIN_RATIO, analyse_bursts
 from .lyapunov import lyapunov_ode
@@ -239,6 +245,10 @@ def classify(
     }
 
 
+MIN_LYAPUNOV_INTERVALS = 20
+"""Fewest renormalisation intervals of a store's Lyapunov estimate: after the default tenth is
+discarded, each of the blocks behind its standard error holds at least two, so the error is defined."""
+
 PROVENANCE_ATTRS = (
     "neurorecon_version", "git_sha", "config_hash", "rule", "wildcards", "created_utc", "seed",
     "slurm_job_id",
@@ -263,6 +273,22 @@ def check_trajectory_store(ds: xr.Dataset) -> str:
     for attr in ("observed", "spike_threshold"):
         if attr not in ds.attrs:
             problems.append(f"no attribute {attr!r}")
+    if "spike_threshold" in ds.attrs:
+        try:
+            threshold_ok = math.isfinite(float(ds.attrs["spike_threshold"]))
+        except (TypeError, ValueError):
+            threshold_ok = False
+        if not threshold_ok:
+            problems.append(f"attribute spike_threshold={ds.attrs['spike_threshold']!r} is not a finite number")
+    if "parameters" in ds.attrs:
+        try:
+            parameters = json.loads(ds.attrs["parameters"])
+            parameters_ok = isinstance(parameters, dict) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in parameters.values())
+        except (TypeError, ValueError):
+            parameters_ok = False
+        if not parameters_ok:
+            problems.append("attribute 'parameters' is not a JSON object of numbers")
     for coord in ("param", "ic", "time"):
         if coord not in ds.coords:
             problems.append(f"no coordinate {coord!r}")
@@ -277,6 +303,31 @@ def check_trajectory_store(ds: xr.Dataset) -> str:
     if problems:
         raise ValueError("not a trajectory store: " + "; ".join(problems))
     return str(observed)
+
+
+def check_record_length(ds: xr.Dataset, transient: float = 0.0) -> None:
+    """Refuse a record too short to decide a regime of its model (:attr:`NeuronModel.min_record`).
+
+    The record is the span of the ``time`` coordinate plus one sampling interval, less
+    ``transient``. Stores of a model that is not registered have no known minimum and pass.
+
+    Raises:
+        ValueError: naming the record length, the minimum and the model.
+    """
+    name = ds.attrs.get("model")
+    if name not in MODELS:
+        return
+    model = get_model(name)
+    time = np.asarray(ds["time"].values, dtype=np.float64)
+    spacing = float(ds.attrs.get("sample_dt", np.median(np.diff(time)) if time.size > 1 else 0.0))
+    record = (time[-1] - time[0] + spacing if time.size else 0.0) - transient
+    if record < model.min_record * (1.0 - 1e-9):
+        unit = model.time_label
+        raise ValueError(
+            f"the record is {record:g} {unit} long, too short to decide a regime of model {name!r}: the "
+            f"classifier needs at least {model.min_record:g} {unit} (about two of its slowest periods); "
+            "simulate a longer duration"
+        )
 
 
 def _param_ic_values(values, ds: xr.Dataset) -> np.ndarray:
@@ -314,9 +365,11 @@ def classify_trajectories(
         with their attrs; attrs ``kind="regimes"`` plus the descriptive attrs of ``ds``.
 
     Raises:
-        ValueError: ``ds`` is not a trajectory store, or ``lyap_max`` has the wrong shape.
+        ValueError: ``ds`` is not a trajectory store, its record is shorter than its model's
+            ``min_record``, or ``lyap_max`` has the wrong shape.
     """
     observed = check_trajectory_store(ds)
+    check_record_length(ds, settings.transient)
     variable = ds[observed].transpose("param", "ic", "time")
     x = variable.values
     time = ds["time"].values
@@ -338,7 +391,7 @@ def classify_trajectories(
     lyap_for_chaos = lyap
     if lyap is not None and "lyap_stderr" in lyap_vars:
         stderr = _param_ic_values(lyap_vars["lyap_stderr"], ds).astype(np.float64)
-        lyap_for_chaos = lyap - settings.lyap_sigmas * np.nan_to_num(stderr)
+        lyap_for_chaos = lyap - settings.lyap_sigmas * stderr  # NaN stderr: chaos not established
     result = classify(x, time, threshold, lyap_for_chaos, settings)
     isi, peak = bifurcation_data(x, time, threshold, k_max, settings.transient, settings.hysteresis)
     divergent = result["regime"] == Regime.DIVERGENT
@@ -443,6 +496,13 @@ def lyapunov_for_store(
     duration = float(time[-1] - time[0] + sample_dt if duration is None else duration)
     renorm_steps = max(1, round(renorm_samples * sample_dt / dt))
     n_renorm = max(1, round(duration / (renorm_steps * dt)))
+    if n_renorm < MIN_LYAPUNOV_INTERVALS:
+        unit = model.time_label
+        raise ValueError(
+            f"the record is too short for a Lyapunov exponent: it gives {n_renorm} renormalisation "
+            f"intervals of {renorm_steps * dt:g} {unit}, at least {MIN_LYAPUNOV_INTERVALS} "
+            f"({MIN_LYAPUNOV_INTERVALS * renorm_steps * dt:g} {unit}) are needed"
+        )
     estimate = lyapunov_ode(
         model.rhs, y0, params, dt, renorm_steps, n_renorm, n_discard=n_discard,
         bound=model.divergence_bound, seed=seed,

@@ -18,6 +18,10 @@ import numpy as np
 RightHandSide = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
+MAX_SEED = 2**32 - 1
+"""Largest seed accepted anywhere (initial states, training): numpy's and torch's common range."""
+
+
 class ModelError(ValueError):
     """A model, parameter set or parameter name that does not exist, or a bad parameter value."""
 
@@ -70,6 +74,12 @@ class NeuronModel:
         ic_low, ic_high: box of plausible initial states, one bound per state variable.
         spike_threshold: level of the observed variable (its unit) whose upward crossing marks a
             spike; used for spike detection in truth and surrogate alike and for validation.
+        min_record: shortest recorded duration, in ``time_unit``, whose regime the classifier
+            decides: the shortest record that gives the same regimes at the model's reference
+            control values as its default duration (measured), about two of its slowest periods.
+            Shorter records are refused by the classifier, never given a regime.
+        positive_parameters: parameters that divide in the equations (capacitances, time
+            constants, slope factors); a value <= 0 is refused.
         divergence_bound: a state with any |component| above this is treated as divergent.
     """
 
@@ -92,6 +102,8 @@ class NeuronModel:
     ic_low: tuple[float, ...]
     ic_high: tuple[float, ...]
     spike_threshold: float
+    min_record: float
+    positive_parameters: tuple[str, ...] = ()
     divergence_bound: float = 1e6
 
     def __post_init__(self) -> None:
@@ -110,6 +122,9 @@ class NeuronModel:
                     f"model {self.name!r}, set {set_name!r}: parameters "
                     f"{sorted(values)} differ from {sorted(self.parameter_names)}"
                 )
+        unknown = set(self.positive_parameters) - set(self.parameter_names)
+        if unknown:
+            raise ModelError(f"model {self.name!r}: positive_parameters {sorted(unknown)} are not parameters")
         steps = self.sample_dt / self.dt
         if abs(steps - round(steps)) > 1e-9 * steps:
             raise ModelError(f"model {self.name!r}: sample_dt is not a multiple of dt")
@@ -117,6 +132,11 @@ class NeuronModel:
     @property
     def n_state(self) -> int:
         return len(self.state_names)
+
+    @property
+    def time_label(self) -> str:
+        """The time unit as written after a number: "time units" for a dimensionless model."""
+        return "time units" if self.time_unit == "1" else self.time_unit
 
     @property
     def observed_index(self) -> int:
@@ -150,6 +170,9 @@ class NeuronModel:
             value = float(value)
             if not math.isfinite(value):
                 raise ModelError(f"model {self.name!r}: parameter {key!r} = {value} is not finite")
+            if key in self.positive_parameters and not value > 0:
+                raise ModelError(f"model {self.name!r}: parameter {key!r} = {value:g} must be > 0 "
+                                 "(it divides in the equations)")
             values[key] = value
         return values
 
@@ -164,6 +187,8 @@ class NeuronModel:
         """
         if n < 1:
             raise ModelError(f"number of initial states must be >= 1, got {n}")
+        if not 0 <= seed <= MAX_SEED:
+            raise ModelError(f"seed of the initial states must be in [0, {MAX_SEED}], got {seed}")
         rng = np.random.default_rng(seed)
         low = np.asarray(self.ic_low, dtype=np.float64)
         high = np.asarray(self.ic_high, dtype=np.float64)

@@ -54,4 +54,5 @@ MODEL = NeuronModel(
     ic_low=(-2.0, -0.5),
     ic_high=(2.0, 1.5),
     spike_threshold=0.0,
+    min_record=80.0,
 )

@@ -83,4 +83,6 @@ MODEL = NeuronModel(
     ic_low=(-75.0, 0.0, 0.3, 0.25),
     ic_high=(-55.0, 0.15, 0.7, 0.45),
     spike_threshold=0.0,
+    min_record=40.0,
+    positive_parameters=("C",),
 )

@@ -55,4 +55,5 @@ MODEL = NeuronModel(
     ic_low=(-2.0, -15.0, 1.0),
     ic_high=(2.0, 1.0, 3.5),
     spike_threshold=0.0,
+    min_record=600.0,
 )

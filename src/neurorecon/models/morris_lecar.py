@@ -69,4 +69,6 @@ MODEL = NeuronModel(
     ic_low=(-60.0, 0.0),
     ic_high=(20.0, 0.5),
     spike_threshold=0.0,
+    min_record=500.0,
+    positive_parameters=("C", "V2", "V4"),
 )

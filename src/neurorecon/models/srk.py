@@ -69,4 +69,6 @@ MODEL = NeuronModel(
     ic_low=(-65.0, 0.0, 0.1),
     ic_high=(-25.0, 0.05, 0.7),
     spike_threshold=-35.0,
+    min_record=40.0,
+    positive_parameters=("tau", "tauS", "thm", "thn", "thS"),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,58 @@ def resolve_times(model: NeuronModel, spec: SimulationSpec) -> tuple[float, floa
     return dt, sample_dt, transient, duration, steps_per_sample
 
 
+MAX_STEPS = 1e13
+"""Most RK4 steps (trajectories x steps each) one simulation may take: about a week on 2 cores."""
+
+
+def memory_limit() -> int:
+    """Bytes one simulation's output may take: half the machine's physical memory."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):  # not available on this platform
+        return 8 * 1024**3
+
+
+def _size(n_bytes: float) -> str:
+    units = ("B", "kB", "MB", "GB", "TB", "PB")
+    power = min(int(math.log10(max(n_bytes, 1.0)) // 3), len(units) - 1)
+    return f"{n_bytes / 1000**power:.3g} {units[power]}"
+
+
+def check_size(model: NeuronModel, spec: SimulationSpec, n_values: int | None = None) -> None:
+    """Refuse, before any allocation, a simulation whose output does not fit in memory or whose
+    step count is beyond :data:`MAX_STEPS`.
+
+    Args:
+        n_values: number of control values (default: ``len(spec.control_values)``), so a caller
+            can check a sweep before building its grid.
+
+    Raises:
+        ModelError: naming the estimated size and the limit.
+    """
+    dt, sample_dt, transient, duration, _ = resolve_times(model, spec)
+    n_values = len(spec.control_values) if n_values is None else int(n_values)
+    if spec.n_ic < 1:
+        raise ModelError(f"number of initial states must be >= 1, got {spec.n_ic}")
+    n_traj = float(n_values) * float(spec.n_ic)
+    n_record = round(duration / sample_dt)
+    n_bytes = n_traj * model.n_state * n_record * 4.0  # float32 samples
+    limit = memory_limit()
+    if n_bytes > limit:
+        raise ModelError(
+            f"the output would take {_size(n_bytes)} ({n_values:g} values x {spec.n_ic} initial states x "
+            f"{n_record} samples x {model.n_state} states); the limit is {_size(limit)} (half this "
+            "machine's memory): use fewer values or initial states, a shorter duration or a longer sample_dt"
+        )
+    steps = n_traj * (transient + duration) / dt
+    if steps > MAX_STEPS:
+        raise ModelError(
+            f"the simulation would take {steps:.3g} RK4 steps ({n_traj:g} trajectories x "
+            f"{(transient + duration) / dt:.3g} steps of dt = {dt:g}); the limit is {MAX_STEPS:.0e}: "
+            "use a larger dt, a shorter duration or fewer trajectories"
+        )
+
+
 def check_control_values(model: NeuronModel, values: Sequence[float]) -> np.ndarray:
     """Return control values as float64 (n_param,), raising on empty or non-finite input."""
     array = np.asarray(values, dtype=np.float64).reshape(-1)
@@ -120,6 +173,7 @@ def simulate(
     ``block_seconds`` of wall time or so. Results do not depend on the block size.
     """
     dt, sample_dt, transient, duration, steps_per_sample = resolve_times(model, spec)
+    check_size(model, spec)
     values = check_control_values(model, spec.control_values)
     parameters = model.parameters(spec.parameter_set, spec.overrides)
     ics = model.initial_states(spec.n_ic, spec.seed)
@@ -141,7 +195,7 @@ def simulate(
     block = max(1, min(total, 1000))
     started = time.perf_counter()
     last_report = started
-    time_unit = "time units" if model.time_unit == "1" else model.time_unit
+    time_unit = model.time_label
 
     def run(n_samples: int, record_from: int | None) -> None:
         nonlocal done, block, last_report

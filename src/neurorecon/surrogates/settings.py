@@ -47,6 +47,11 @@ class _Settings:
         """(field, problem) for every violated cross-field requirement."""
         return []
 
+    def problems_with_data(self, n_samples: int) -> list[tuple[str, str]]:
+        """(dotted key, problem) for every setting that training series of ``n_samples`` samples
+        per trajectory cannot satisfy; checked with the config, before any job."""
+        return []
+
     @classmethod
     def from_dict(cls, mapping: Mapping[str, Any] | None = None, where: str = ""):
         """Build from ``mapping`` (missing keys take defaults).
@@ -428,3 +433,15 @@ class VaeMapSettings(_Settings):
     @classmethod
     def from_dict(cls, mapping: Mapping[str, Any] | None = None, where: str = "surrogates.vae_map"):
         return super().from_dict(mapping, where)
+
+    def problems_with_data(self, n_samples: int) -> list[tuple[str, str]]:
+        """The delay window must fit in the held-back part of every training series (the VAE's
+        validation windows come from there)."""
+        span = (self.vae.embedding_dim - 1) * self.vae.delay + 1
+        heldback = max(1, round(self.vae.heldback_fraction * n_samples))
+        if span > heldback:
+            return [("vae.embedding_dim", (
+                f"the delay window spans {span} samples (embedding_dim {self.vae.embedding_dim}, delay "
+                f"{self.vae.delay}) but the held-back part of each training series has {heldback} "
+                f"of its {n_samples} samples; shorten the window or record a longer duration"))]
+        return []

@@ -26,10 +26,11 @@ import numpy as np
 import torch
 
 from ..embedding import EmbeddingSpec, Scaler, Segments, delay_windows, segments_from_store
+from ..outputs import write_json
 from ..store import read_dataset
 from ..training import (
     RESUME_SUFFIX, CheckpointError, EpochRecord, Progress, ResumeFile, fingerprint, generator, load_checkpoint,
-    no_progress, read_curve, resolve_device, save_checkpoint, seed_everything, write_curve, write_json,
+    no_progress, read_curve, resolve_device, save_checkpoint, seed_everything, write_curve,
 )
 from .base import STORE_ATTRS
 from .registry import SURROGATE_CHECKPOINT
