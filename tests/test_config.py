@@ -95,6 +95,17 @@ def test_heldout_grid_and_chunks():
         ("datasets.srk.simulation.typo", 1, r"datasets\.srk\.simulation: Additional properties"),
         ("datasets", {}, r"datasets: \{\} should be non-empty"),
         ("seed", -1, r"seed: -1 is less than the minimum of 0"),
+        # whole numbers written as floats, caught before any job (they became seed0.0 paths or TypeErrors)
+        ("seed", 1.0, r"^config key seed: 1.0 is not of type 'integer'"),
+        ("datasets.srk.simulation.n_ic", 4.0, r"datasets\.srk\.simulation\.n_ic: 4.0 is not of type 'integer'"),
+        ("datasets.srk.heldout.num", 41.0, r"datasets\.srk\.heldout\.num: 41.0 is not of type 'integer'"),
+        ("datasets.srk.simulation.values_per_chunk", 14.0, r"values_per_chunk: 14.0 is not of type 'integer'"),
+        ("seed", 2**32, r"seed: 4294967296 is greater than the maximum of 4294967295"),
+        # a parameter that makes the model singular; a record too short to classify
+        ("datasets.srk.parameters", {"thn": 0.0}, r"datasets\.srk\.parameters: .*'thn' = 0 must be > 0"),
+        ("datasets.srk.simulation.duration", 20.0,
+         r"datasets\.srk\.simulation\.duration: 20 s is too short to classify regimes of model 'srk'; "
+         r"it needs at least 40 s"),
     ],
 )
 def test_invalid_config_names_the_key(path, value, expected):
@@ -125,3 +136,33 @@ def test_duplicate_keys_are_refused_with_file_and_line(tmp_path):
     path.write_text("datasets:\n  fhn: {model: hh}\n  fhn: {model: srk}\n")
     with pytest.raises(ConfigError, match=r"(?s)dup.yaml.*duplicate key 'fhn'.*line 3"):
         load_yaml(path)
+
+
+SURROGATE = {"surrogates": {"vae_map": {"kind": "vae_map", "datasets": ["srk"]}}}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("seeds", [0.0], r"surrogates\.vae_map\.seeds\[0\]: 0.0 is not of type 'integer'"),
+        ("seeds", [2**40], r"seeds\[0\]: 1099511627776 is greater than the maximum of 4294967295"),
+        ("device", "tpu", r"surrogates\.vae_map\.device: 'tpu' does not match"),
+        ("gpus", 1.0, r"surrogates\.vae_map\.gpus: 1.0 is not of type 'integer'"),
+        ("settings", {"vae": {"embedding_dim": 20000}},
+         r"surrogates\.vae_map\.settings\.vae\.embedding_dim: the delay window spans 39999 samples .* "
+         r"held-back part of each training series has 12000 of its 60000 samples"),
+    ],
+)
+def test_invalid_surrogate_entry_names_the_key(key, value, expected):
+    config = {**copy.deepcopy(VALID), **copy.deepcopy(SURROGATE)}
+    config["surrogates"]["vae_map"][key] = value
+    with pytest.raises(ConfigError, match=expected):
+        validate_config(config, SCHEMA)
+
+
+def test_seed_limit_of_the_schema_is_the_models_limit():
+    from neurorecon.models.base import MAX_SEED
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    assert schema["properties"]["seed"]["maximum"] == MAX_SEED
+    assert schema["$defs"]["surrogate"]["properties"]["seeds"]["items"]["maximum"] == MAX_SEED

@@ -57,3 +57,26 @@ def test_lyapunov_for_store_needs_final_states():
     ds = store("fitzhugh_nagumo", [0.5], duration=100.0)
     with pytest.raises(ValueError, match="final_state"):
         lyapunov_for_store(ds.drop_vars("final_state"))
+
+
+# Control values that sit near each model's transitions, where a short record misleads first.
+MIN_RECORD_CASES = [
+    ("srk", None, [-46.0, -44.0, -40.0, -36.0, -30.0]),
+    ("hh", None, [3.0, 6.5, 7.0, 10.0]),
+    ("morris_lecar", "snic", [30.0, 41.0, 60.0, 130.0]),
+    ("hindmarsh_rose", None, [1.2, 1.5, 2.0, 3.8]),
+    ("fitzhugh_nagumo", None, [0.2, 0.5, 1.1, 1.45]),
+]
+
+
+@pytest.mark.parametrize(("name", "parameter_set", "values"), MIN_RECORD_CASES)
+def test_min_record_decides_the_regimes_of_a_record_five_times_longer(name, parameter_set, values):
+    model = get_model(name)
+    short = classify_trajectories(store(name, values, n_ic=2, parameter_set=parameter_set,
+                                        duration=model.min_record))
+    long = classify_trajectories(store(name, values, n_ic=2, parameter_set=parameter_set,
+                                       duration=5 * model.min_record))
+    assert short["regime"].values.tolist() == long["regime"].values.tolist()
+    assert len(np.unique(long["regime"].values)) >= 2  # the values straddle a transition
+    with pytest.raises(ValueError, match=f"at least {model.min_record:g} {model.time_label}"):
+        classify_trajectories(store(name, values[:1], parameter_set=parameter_set, duration=0.5 * model.min_record))

@@ -20,7 +20,7 @@ BLOWUP = NeuronModel(
     control=ControlParameter("I", "1", "offset", (-1.0, 1.0)), parameter_names=("I",),
     parameter_sets={"default": {"I": 0.0}}, default_set="default", rhs=_blowup_rhs,
     dt=1e-3, sample_dt=1e-2, transient=0.0, duration=3.0, ic_low=(0.5,), ic_high=(0.6,),
-    spike_threshold=1.0,
+    spike_threshold=1.0, min_record=1.0,
 )
 
 
