@@ -235,7 +235,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_output(out, TRAINING_OUTPUT, inputs=[train_store])
     except OutputError as exc:
         raise UsageError(f"-o: {exc}") from None
-    if train_store.exists() or args.train_store is not None:
+    if train_store.exists():
         problems = mismatches(read_dataset(train_store, kind="trajectories"), dataset["model"], spec)
         if problems:
             raise UsageError(f"training store {str(train_store)!r} does not match dataset {args.dataset!r} of "
