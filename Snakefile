@@ -9,7 +9,7 @@ configfile: "config/config.yaml"
 try:
     for _path in workflow.configfiles:  # Snakemake's loader keeps the last of repeated keys
         load_yaml(_path)
-    _validated = validate_config(config, workflow.source_path("workflow/schemas/config.schema.yaml"))
+    _validated = validate_config(config)
 except ConfigError as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
 config.clear()
@@ -23,6 +23,14 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/analyse.smk"
 include: "workflow/rules/train.smk"
+
+
+for _kind in KINDS:
+    if family_rule_file(_kind):
+
+        include: family_rule_file(_kind)
+
+
 include: "workflow/rules/sweep.smk"
 
 

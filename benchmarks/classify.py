@@ -18,7 +18,7 @@ import numpy as np
 from neurorecon.dynamics.regimes import classify_trajectories, lyapunov_for_store
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, simulate
-from neurorecon.store import trajectories_dataset
+from neurorecon.simulate.to_store import trajectories_dataset
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neurorecon.aggregate import aggregate_summaries
+from neurorecon.evaluation.aggregate import aggregate_summaries
 
 
 def _write(tmp_path, seed, agreement, error):
@@ -40,7 +40,7 @@ def _table(surrogate, truth=("rest", "bursting", "bursting", "tonic_spiking"), s
 
 
 def test_ensemble_agreement_takes_the_majority_regime_over_seeds():
-    from neurorecon.aggregate import ensemble_agreement
+    from neurorecon.evaluation.aggregate import ensemble_agreement
 
     tables = [
         _table(["rest", "rest", "bursting", "bursting"]),

@@ -7,7 +7,8 @@ from neurorecon.analysis import TABLE_COLUMNS, classify_store, excitability_of, 
 from neurorecon.dynamics.regimes import Regime
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, simulate
-from neurorecon.store import provenance, trajectories_dataset
+from neurorecon.io.stores import provenance
+from neurorecon.simulate.to_store import trajectories_dataset
 
 
 @pytest.fixture(scope="module")

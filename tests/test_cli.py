@@ -5,7 +5,7 @@ import os
 import pytest
 
 from neurorecon.cli import main
-from neurorecon.store import read_dataset
+from neurorecon.io.stores import read_dataset
 
 
 def test_models_lists_every_model_with_control_and_units(capsys):

@@ -11,7 +11,7 @@ import xarray as xr
 from neurorecon import cli
 from neurorecon.cli import main
 from neurorecon.dynamics.regimes import Regime, classify_trajectories
-from neurorecon.store import read_dataset
+from neurorecon.io.stores import read_dataset
 
 from .test_cli import TINY_SURROGATE
 

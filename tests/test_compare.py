@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from neurorecon.compare import (
+from neurorecon.evaluation.compare import (
     CompareSettings, compare_stores, isi_distance, lyapunov_sign, regime_agreement, regime_confusion, relative_error,
     seen_mask, spectrum_hellinger, state_space_divergence, summarise, transition_errors,
 )
@@ -148,7 +148,7 @@ def test_compare_refuses_different_grids():
 
 
 def test_forecast_horizon_known_cases():
-    from neurorecon.compare import forecast_horizon
+    from neurorecon.evaluation.compare import forecast_horizon
 
     t = np.arange(1000) * 0.01
     truth = np.sin(2 * np.pi * t)[None, :].repeat(3, axis=0)

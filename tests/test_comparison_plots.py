@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from neurorecon import comparison_plots, plots
-from neurorecon.compare import regime_confusion
+from neurorecon.figures import comparison as comparison_plots
+from neurorecon.figures import style
+from neurorecon.figures import truth as plots
+from neurorecon.evaluation.compare import regime_confusion
 from neurorecon.dynamics.regimes import Regime, regime_attrs
 
 R, T, B = int(Regime.REST), int(Regime.TONIC_SPIKING), int(Regime.BURSTING)
@@ -87,7 +89,7 @@ def test_example_traces_figure_panels_units_and_windows(tmp_path, stores):
         assert spans[0] == pytest.approx(spans[1], abs=0.5)
     assert np.ptp(rows[3][0].lines[0].get_xdata()) == pytest.approx(8 * ISI, abs=0.5)
     assert np.ptp(rows[0][0].lines[0].get_xdata()) == pytest.approx(149.5, abs=0.5)
-    assert plots.save(fig, tmp_path / "traces.png").stat().st_size > 10_000
+    assert style.save(fig, tmp_path / "traces.png").stat().st_size > 10_000
 
 
 def test_diverged_surrogate_trace_is_marked(stores):

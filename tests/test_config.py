@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from neurorecon.config import ConfigError, chunks, control_values, load_yaml, validate_config
+from neurorecon.config import DEFAULT_SCHEMA, ConfigError, chunks, control_values, load_yaml, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = DEFAULT_SCHEMA
 
 VALID = {
     "datasets": {

@@ -27,9 +27,9 @@ import pytest
 import xarray as xr
 
 from neurorecon.analysis import classify_store
-from neurorecon.compare import compare_stores, summarise
+from neurorecon.evaluation.compare import compare_stores, summarise
 from neurorecon.dynamics.regimes import Regime, classify_trajectories
-from neurorecon.store import read_dataset, write_dataset
+from neurorecon.io.stores import read_dataset, write_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAM = np.array([0.0, 0.5, 1.0, 1.5, 2.0, 2.5])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from neurorecon.embedding import (
+from neurorecon.surrogates.vae_map.embedding import (
     EmbeddingError, EmbeddingSpec, Scaler, delay_windows, n_windows, segments_from_store, window_ends,
 )
 

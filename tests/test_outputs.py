@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from neurorecon.outputs import (
+from neurorecon.io.outputs import (
     OutputError, check_output, file_output, folder_output, remove_stale_temporaries, store_output,
     table_output, write_atomically, write_bytes,
 )
-from neurorecon.store import StoreError, write_dataset, write_table
+from neurorecon.io.stores import StoreError, write_dataset, write_table
 
 
 def _store(kind: str) -> xr.Dataset:

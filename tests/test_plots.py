@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from neurorecon import plots
+from neurorecon.figures import style
+from neurorecon.figures import truth as plots
 from neurorecon.dynamics.excitability import excitability_type
 from neurorecon.dynamics.regimes import Regime, regime_attrs
 
@@ -46,7 +47,7 @@ def test_every_figure_has_units_and_saves(tmp_path, regimes):
     assert "largest Lyapunov exponent [1/ms]" in texts["lyapunov"]
     assert "firing rate [Hz]" in texts["fi"]
     for name, fig in figures.items():
-        path = plots.save(fig, tmp_path / f"{name}.png")
+        path = style.save(fig, tmp_path / f"{name}.png")
         assert path.stat().st_size > 10_000
 
 

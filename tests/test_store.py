@@ -8,9 +8,8 @@ import pytest
 
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, simulate
-from neurorecon.store import (
-    StoreError, merge_trajectories, provenance, read_dataset, trajectories_dataset, write_dataset,
-)
+from neurorecon.io.stores import StoreError, provenance, read_dataset, write_dataset
+from neurorecon.simulate.to_store import merge_trajectories, trajectories_dataset
 
 PROVENANCE_KEYS = {"neurorecon_version", "git_sha", "config_hash", "rule", "wildcards", "created_utc", "seed"}
 

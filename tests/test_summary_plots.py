@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
 
-from neurorecon import plots
-from neurorecon.summary_plots import Targets, seed_summary_figure, summary_points
+from neurorecon.figures import style as plots
+from neurorecon.figures.summary import Targets, seed_summary_figure, summary_points
 
 
 def _run(surrogate, seed, agreement, errors, tonic=None, bursting=None):

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from neurorecon.outputs import write_json
-from neurorecon.training import (
+from neurorecon.io.outputs import write_json
+from neurorecon.surrogates.training import (
     FORMAT_VERSION, CheckpointError, EpochRecord, ResumeFile, checkpoint_paths, fingerprint, generator,
     load_checkpoint, read_checkpoint_metadata, read_curve, records_from_state, records_state, resolve_device,
     restore_rng_state, rng_state, save_checkpoint, seed_everything, write_curve,
@@ -168,7 +168,7 @@ def test_unreadable_resume_file_is_ignored_with_a_reason(tmp_path, caplog):
 def test_limit_threads_caps_torch_and_numba():
     import numba
 
-    from neurorecon.training import limit_threads
+    from neurorecon.surrogates.training import limit_threads
 
     before = torch.get_num_threads(), numba.get_num_threads()
     try:

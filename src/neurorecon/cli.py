@@ -15,10 +15,10 @@ import numpy as np
 from .analysis import TABLE_COLUMNS, classify_store, regime_table, summary_lines
 from .dynamics.regimes import check_trajectory_store
 from .models import MODELS, ModelError, get_model
-from .outputs import OutputError, check_output, folder_output
+from .io.outputs import OutputError, check_output, folder_output
 from .simulate import SimulationSpec
 from .simulate.ensemble import check_size
-from .store import (
+from .io.stores import (
     StoreError,
     check_store_output,
     check_table_output,
@@ -27,7 +27,7 @@ from .store import (
     write_dataset,
     write_table,
 )
-from .truth import mismatches, simulate_to_store
+from .simulate.to_store import mismatches, simulate_to_store
 
 
 class UsageError(ValueError):
@@ -182,7 +182,9 @@ def _surrogate_for(config: dict, dataset: str, name: str | None) -> str:
     return names[0]
 
 
-TRAINING_OUTPUT = folder_output("training output folder", markers=("latent.json", "vae", "map"))
+TRAINING_OUTPUT = folder_output(
+    "training output folder", markers=("surrogate.json", "training_check.json", "latent.json", "vae", "map"))
+"""A run folder: new, empty, or one that training wrote into (vae_map writes its VAEs first)."""
 
 
 def _with_options(raw: dict, name: str, args: argparse.Namespace) -> dict:
@@ -204,7 +206,7 @@ def _with_options(raw: dict, name: str, args: argparse.Namespace) -> dict:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """Train a surrogate of a config's dataset: all stages, the workflow's output layout."""
+    """Train a surrogate of a config's dataset, any family: the workflow's run folder, check included."""
     from .config import (
         ConfigError,
         control_values,
@@ -212,8 +214,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         simulation_spec,
         validate_config,
     )
-    from .surrogates import get_family
-    from .surrogates.pipeline import train_surrogate
+    from .surrogates.registry import get_family
+    from .surrogates.run import train_run
+    from .surrogates.settings import CheckSettings
 
     try:
         raw = load_yaml(args.config)
@@ -247,13 +250,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                           progress=_log)
     settings = get_family(entry["kind"]).settings_type.from_dict(entry["settings"], where=f"surrogates.{name}.settings")
     try:
-        outputs = train_surrogate(train_store, settings, seed, device, out, progress=lambda r: _log(r.line()),
-                                  log=_log)
+        run = train_run(entry["kind"], train_store, settings, CheckSettings.from_dict(entry["check"]), seed, device,
+                        out, progress=_log)
     except ValueError as exc:  # bad data for these settings (embedding too long, wrong checkpoint, ...)
         raise UsageError(f"training on {train_store}: {exc}") from None
-    passed = outputs.report.get("passed")
-    _log(f"wrote {outputs.checkpoint.with_suffix('.pt')}; free-running check at the training values "
-         f"{'passed' if passed else 'did not pass'} (details: {outputs.check})")
+    _log(f"wrote {run.checkpoint.with_suffix('.pt')}; free-running check at the training values "
+         f"{'passed' if run.check.passed else 'did not pass'} (details: {run.check_path})")
     return 0
 
 

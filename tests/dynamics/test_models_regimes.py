@@ -6,7 +6,7 @@ import pytest
 from neurorecon.dynamics import Regime, classify_trajectories, excitability_type, lyapunov_for_store
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, simulate
-from neurorecon.store import trajectories_dataset
+from neurorecon.simulate.to_store import trajectories_dataset
 
 
 def store(name, values, n_ic=1, parameter_set=None, **times):

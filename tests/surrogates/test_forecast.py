@@ -7,7 +7,7 @@ import torch
 import xarray as xr
 
 from neurorecon.surrogates import ObservedRollout, Surrogate
-from neurorecon.surrogates.forecast import forecast_horizons, with_forecast_horizons
+from neurorecon.evaluation.forecast import forecast_horizons, with_forecast_horizons
 
 DT = 0.01
 OMEGA = np.array([2.0, 3.0, 5.0])  # rad per time unit, one per control value

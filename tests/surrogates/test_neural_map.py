@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from neurorecon.store import STATUS_FLAGS
-from neurorecon.surrogates.neural_map import (
+from neurorecon.io.stores import STATUS_FLAGS
+from neurorecon.surrogates.vae_map.neural_map import (
     COUPLINGS, LatentSeries, MapArchitecture, NeuralMap, fit_map, free_run, horizon,
 )
-from neurorecon.surrogates.settings import COUPLING_NAMES, MapSettings
-from neurorecon.training import generator, seed_everything
+from neurorecon.surrogates.vae_map.settings import COUPLING_NAMES, MapSettings
+from neurorecon.surrogates.training import generator, seed_everything
 
 TRAIN_R = np.array([2.8, 3.1, 3.3, 3.5])  # fixed point, period 2, period 2, period 4
 

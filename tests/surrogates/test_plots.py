@@ -6,10 +6,10 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from neurorecon.surrogates.plots import latent_selection_figure, map_training_figure, read_curves  # noqa: E402
-from neurorecon.surrogates.selection import choose_latent_dim  # noqa: E402
-from neurorecon.surrogates.settings import LatentSelection  # noqa: E402
-from neurorecon.training import EpochRecord, write_curve  # noqa: E402
+from neurorecon.surrogates.vae_map.figures import latent_selection_figure, map_training_figure, read_curves  # noqa: E402
+from neurorecon.surrogates.vae_map.selection import choose_latent_dim  # noqa: E402
+from neurorecon.surrogates.vae_map.settings import LatentSelection  # noqa: E402
+from neurorecon.surrogates.training import EpochRecord, write_curve  # noqa: E402
 
 
 def _vae_curve(path, d, level):
@@ -45,7 +45,7 @@ def test_map_training_figure(tmp_path):
 
 def test_map_training_figure_from_a_curve_file_with_unjudged_epochs(tmp_path):
     """Epochs before ``check_from_epoch`` have no check columns: empty cells in the TSV."""
-    from neurorecon.training import read_curve
+    from neurorecon.surrogates.training import read_curve
 
     records = [EpochRecord("map", e, 6, 1.0 / e, 1.1 / e, 1e-3, e,
                            {"horizon": e, **({"check_traces_passed": e - 3} if e > 3 else {})})

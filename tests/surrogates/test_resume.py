@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 import torch
 
-from neurorecon.store import write_dataset
+from neurorecon.io.stores import write_dataset
 from neurorecon.surrogates import MapSettings, RolloutCheckSettings, VaeSettings, train_map, train_vae
-from neurorecon.training import RESUME_SUFFIX, load_checkpoint, read_curve
+from neurorecon.surrogates.training import RESUME_SUFFIX, load_checkpoint, read_curve
 
 from .test_stages import _store
 

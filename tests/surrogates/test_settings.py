@@ -2,7 +2,7 @@
 
 import pytest
 
-from neurorecon.surrogates.settings import (
+from neurorecon.surrogates.vae_map.settings import (
     LatentSelection, MapSettings, RolloutCheckSettings, SweepSettings, VaeMapSettings, VaeSettings,
 )
 

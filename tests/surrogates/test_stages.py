@@ -11,15 +11,15 @@ import xarray as xr
 
 from neurorecon.analysis import classify_store
 from neurorecon.dynamics import classify_trajectories
-from neurorecon.embedding import EmbeddingError
-from neurorecon.store import StoreError, write_dataset
+from neurorecon.surrogates.vae_map.embedding import EmbeddingError
+from neurorecon.io.stores import StoreError, write_dataset
 from neurorecon.surrogates import (
     FAMILIES, LatentSelection, MapSettings, RolloutCheckSettings, VaeMapSurrogate, VaeSettings, get_family,
     load_surrogate, select_latent, sweep, train_map, train_vae,
 )
-from neurorecon.surrogates.rollout_check import TrainingValueCheck, check_passed
-from neurorecon.surrogates.stages import candidate_seeds
-from neurorecon.training import FORMAT_VERSION, CheckpointError, load_checkpoint, read_curve
+from neurorecon.surrogates.vae_map.rollout_check import TrainingValueCheck, check_passed
+from neurorecon.surrogates.vae_map.stages import candidate_seeds
+from neurorecon.surrogates.training import FORMAT_VERSION, CheckpointError, load_checkpoint, read_curve
 
 VALUES = (1.0, 2.0)
 SAMPLE_DT = 0.01

@@ -12,11 +12,11 @@ import pytest
 import torch
 from torch import nn
 
-from neurorecon.embedding import EmbeddingSpec, Scaler
+from neurorecon.surrogates.vae_map.embedding import EmbeddingSpec, Scaler
 from neurorecon.surrogates import VaeMapSurrogate
-from neurorecon.surrogates.neural_map import MapArchitecture, NeuralMap
-from neurorecon.surrogates.stages import readout_entry
-from neurorecon.surrogates.vae import Vae, VaeArchitecture, entry_errors
+from neurorecon.surrogates.vae_map.neural_map import MapArchitecture, NeuralMap
+from neurorecon.surrogates.vae_map.stages import readout_entry
+from neurorecon.surrogates.vae_map.vae import Vae, VaeArchitecture, entry_errors
 
 OMEGA = 0.3
 DIM = 3

@@ -220,7 +220,7 @@ def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 
 def store_differences(a_path: Path, b_path: Path) -> list[str]:
     """Everything that differs between two stores (raw values, dtypes, attrs), volatile attrs aside."""
-    from neurorecon.store import read_dataset
+    from neurorecon.io.stores import read_dataset
 
     a, b = read_dataset(a_path), read_dataset(b_path)
     problems = []

@@ -50,8 +50,8 @@ SURROGATE = {
     "kind": "vae_map",
     "datasets": ["fhn"],
     "seeds": [0],
-    "settings": {"latent": {"dims": [2]}, "vae": {"epochs": 1}, "map": {"epochs": 1},
-                 "sweep": {"n_steps": 100, "transient_steps": 10}},
+    "settings": {"latent": {"dims": [2]}, "vae": {"epochs": 1}, "map": {"epochs": 1}},
+    "sweep": {"n_steps": 100, "transient_steps": 10},
 }
 
 TINY_TEXT = """\

@@ -43,7 +43,7 @@ import pytest
 import torch
 import yaml
 
-from neurorecon.training import RESUME_SUFFIX, read_curve
+from neurorecon.surrogates.training import RESUME_SUFFIX, read_curve
 
 from .conftest import (
     ROOT, SNAKEMAKE, TINY, copy_workdir, output_of, result_files, result_stores, run_differences, run_snakemake,

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurorecon.store import read_dataset
+from neurorecon.io.stores import read_dataset
 
 from .slurm_cluster import ClusterError, SlurmCluster, unavailable_reason
 

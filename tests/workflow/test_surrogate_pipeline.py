@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neurorecon.store import read_dataset
+from neurorecon.io.stores import read_dataset
 
 from .conftest import ROOT, SNAKEMAKE, run_snakemake
 
@@ -49,3 +49,28 @@ def test_tiny_surrogate_study_runs_end_to_end(tmp_path):
                    "example_traces"):
         assert (seed_dir / "figures" / f"{figure}.png").stat().st_size > 10_000
     assert (tmp_path / "results/fhn/figures/surrogate_summary.png").stat().st_size > 10_000
+
+
+def test_a_family_registered_as_a_plug_in_runs_through_the_workflow(tmp_path, toy_family):
+    """The test-only toy family (one module under tests/, one entry point, no rule file) goes
+    through the generic training rule, the training check, the sweep, the classifier and the
+    comparison like any shipped family."""
+    import yaml
+
+    from ..surrogates.test_contract import TOY_ENTRY
+
+    config = yaml.safe_load((ROOT / "config" / "tiny_surrogate.yaml").read_text())
+    config["surrogates"] = {"toy": {**TOY_ENTRY, "settings": {}}}
+    study = tmp_path / "toy.yaml"
+    study.write_text(yaml.safe_dump(config))
+    run = run_snakemake(tmp_path, "--configfile", str(study))
+    assert run.returncode == 0, run.stderr[-4000:]
+    seed_dir = tmp_path / "results/fhn/toy/seed0"
+    for name in ("surrogate.pt", "surrogate.json", "training_check.json", "figures/toy_rate.png", "metrics.json",
+                 "figures/regimes.png"):
+        assert (seed_dir / name).is_file(), name
+    assert "train_toy" in run.stderr and "train_vae" not in run.stderr
+    summary = json.loads((seed_dir / "metrics.json").read_text())
+    assert isinstance(summary["training_check_passed"], bool)
+    regimes = read_dataset(seed_dir / "regimes.zarr", kind="regimes")
+    assert regimes.attrs["surrogate_family"] == "toy"

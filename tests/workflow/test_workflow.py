@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from neurorecon.models import get_model
-from neurorecon.store import read_dataset
+from neurorecon.io.stores import read_dataset
 
 from .conftest import ROOT, SNAKEMAKE
 from .conftest import run_snakemake as _snakemake

@@ -1,10 +1,33 @@
-# Shared helpers: dataset lookup, chunk lists, output paths.
+# Shared helpers: dataset lookup, chunk lists, output paths, surrogate entries by family.
+from pathlib import Path
+
 from neurorecon.config import chunks, control_values
 from neurorecon.models import get_model
+from neurorecon.surrogates.registry import get_family
 
 DATASETS = sorted(config["datasets"])
 SPLITS = ["train", "heldout"]
 SURROGATES = sorted(config["surrogates"])
+RUN = "results/{dataset}/{surrogate}/seed{seed}"
+"""Folder of one training run: surrogate.pt/.json, training_check.json, the family's figures."""
+NO_MATCH = "(?!)"
+"""A wildcard constraint no value matches (a rule for a family without configured entries)."""
+
+
+def entries_of(kind):
+    """Names of the surrogate entries of family ``kind``, as a wildcard constraint."""
+    names = [name for name in SURROGATES if config["surrogates"][name]["kind"] == kind]
+    return "|".join(names) or NO_MATCH
+
+
+def family_rule_file(kind):
+    """``rules/surrogates/<kind>.smk`` for a family that trains in several jobs, else None."""
+    path = Path(workflow.basedir) / "workflow" / "rules" / "surrogates" / f"{kind}.smk"
+    return f"workflow/rules/surrogates/{kind}.smk" if path.exists() else None
+
+
+KINDS = sorted({entry["kind"] for entry in config["surrogates"].values()})
+ONE_JOB_KINDS = [kind for kind in KINDS if family_rule_file(kind) is None]
 
 
 wildcard_constraints:
@@ -78,30 +101,6 @@ def surrogate_settings(wildcards):
     return surrogate_config(wildcards)["settings"]
 
 
-def latent_dims(wildcards):
-    return surrogate_settings(wildcards)["latent"]["dims"]
-
-
-def latent_curves(wildcards):
-    return expand(
-        "results/{dataset}/{surrogate}/seed{seed}/vae/d{dim}/vae_curve.tsv",
-        dataset=wildcards.dataset,
-        surrogate=wildcards.surrogate,
-        seed=wildcards.seed,
-        dim=latent_dims(wildcards),
-    )
-
-
-def latent_checkpoints(wildcards):
-    return expand(
-        "results/{dataset}/{surrogate}/seed{seed}/vae/d{dim}/vae.pt",
-        dataset=wildcards.dataset,
-        surrogate=wildcards.surrogate,
-        seed=wildcards.seed,
-        dim=latent_dims(wildcards),
-    )
-
-
 def surrogate_runs():
     """(dataset, surrogate, seed) of every trained surrogate."""
     return [
@@ -121,21 +120,26 @@ def dataset_targets(dataset, pattern):
     return [pattern.format(dataset=d, surrogate=s, seed=k) for d, s, k in surrogate_runs() if d == dataset]
 
 
+def family_figures(surrogate):
+    """The figures the family of entry ``surrogate`` draws, relative to its run folder."""
+    return get_family(config["surrogates"][surrogate]["kind"]).figures
+
+
 def surrogate_outputs():
     """Everything the surrogate stages end in; empty without configured surrogates."""
     if not SURROGATES:
         return []
     per_run = [
-        "results/{dataset}/{surrogate}/seed{seed}/metrics.json",
-        "results/{dataset}/{surrogate}/seed{seed}/figures/bifurcation.png",
-        "results/{dataset}/{surrogate}/seed{seed}/figures/regimes.png",
-        "results/{dataset}/{surrogate}/seed{seed}/figures/lyapunov.png",
-        "results/{dataset}/{surrogate}/seed{seed}/figures/regime_confusion.png",
-        "results/{dataset}/{surrogate}/seed{seed}/figures/example_traces.png",
-        "results/{dataset}/{surrogate}/seed{seed}/figures/latent_selection.png",
-        "results/{dataset}/{surrogate}/seed{seed}/figures/training_curves.png",
+        f"{RUN}/metrics.json",
+        f"{RUN}/figures/bifurcation.png",
+        f"{RUN}/figures/regimes.png",
+        f"{RUN}/figures/lyapunov.png",
+        f"{RUN}/figures/regime_confusion.png",
+        f"{RUN}/figures/example_traces.png",
     ]
+    own = [f"{RUN.format(dataset=d, surrogate=s, seed=k)}/{figure}"
+           for d, s, k in surrogate_runs() for figure in family_figures(s)]
     summaries = sorted({f"results/{dataset}/figures/surrogate_summary.png" for dataset, _, _ in surrogate_runs()})
-    return [target for pattern in per_run for target in surrogate_targets(pattern)] + summaries + [
+    return [target for pattern in per_run for target in surrogate_targets(pattern)] + own + summaries + [
         "results/summary.tsv"
     ]

@@ -3,13 +3,13 @@
 
 rule sweep_surrogate:
     input:
-        checkpoint="results/{dataset}/{surrogate}/seed{seed}/map/surrogate.pt",
+        checkpoint=f"{RUN}/surrogate.pt",
         heldout="results/{dataset}/truth/heldout.zarr",
     output:
-        directory("results/{dataset}/{surrogate}/seed{seed}/sweep.zarr"),
+        directory(f"{RUN}/sweep.zarr"),
     params:
         values=lambda wildcards: control_values(dataset_config(wildcards), "heldout"),
-        settings=lambda wildcards: surrogate_settings(wildcards)["sweep"],
+        settings=lambda wildcards: surrogate_config(wildcards)["sweep"],
         device=lambda wildcards: surrogate_config(wildcards)["device"],
     # One thread: a sweep then runs beside the single-threaded training jobs instead of waiting for
     # both cores (a second thread made the benchmark sweep 1.6x faster, not 2x).
@@ -28,10 +28,10 @@ rule sweep_surrogate:
 
 use rule classify_truth as classify_surrogate with:
     input:
-        "results/{dataset}/{surrogate}/seed{seed}/sweep.zarr",
+        f"{RUN}/sweep.zarr",
     output:
-        regimes=directory("results/{dataset}/{surrogate}/seed{seed}/regimes.zarr"),
-        table="results/{dataset}/{surrogate}/seed{seed}/regimes.tsv",
+        regimes=directory(f"{RUN}/regimes.zarr"),
+        table=f"{RUN}/regimes.tsv",
     log:
         "logs/{dataset}/{surrogate}/seed{seed}/classify_surrogate.log",
 
@@ -40,12 +40,12 @@ rule compare:
     input:
         truth_regimes="results/{dataset}/truth/regimes.zarr",
         truth_traces="results/{dataset}/truth/heldout.zarr",
-        surrogate_regimes="results/{dataset}/{surrogate}/seed{seed}/regimes.zarr",
-        surrogate_traces="results/{dataset}/{surrogate}/seed{seed}/sweep.zarr",
-        check="results/{dataset}/{surrogate}/seed{seed}/map/rollout_check.json",
+        surrogate_regimes=f"{RUN}/regimes.zarr",
+        surrogate_traces=f"{RUN}/sweep.zarr",
+        check=f"{RUN}/training_check.json",
     output:
-        table="results/{dataset}/{surrogate}/seed{seed}/metrics.tsv",
-        summary="results/{dataset}/{surrogate}/seed{seed}/metrics.json",
+        table=f"{RUN}/metrics.tsv",
+        summary=f"{RUN}/metrics.json",
     params:
         train_values=lambda wildcards: dataset_config(wildcards)["train"]["values"],
     resources:
@@ -62,10 +62,10 @@ rule compare:
 rule plot_comparison:
     input:
         truth="results/{dataset}/truth/regimes.zarr",
-        surrogate="results/{dataset}/{surrogate}/seed{seed}/regimes.zarr",
+        surrogate=f"{RUN}/regimes.zarr",
     output:
         bifurcation=report(
-            "results/{dataset}/{surrogate}/seed{seed}/figures/bifurcation.png",
+            f"{RUN}/figures/bifurcation.png",
             caption="../report/bifurcation_comparison.rst",
             category="{dataset}",
             subcategory="{surrogate}",
@@ -73,7 +73,7 @@ rule plot_comparison:
                     "figure": "bifurcation diagram"},
         ),
         regimes=report(
-            "results/{dataset}/{surrogate}/seed{seed}/figures/regimes.png",
+            f"{RUN}/figures/regimes.png",
             caption="../report/regime_comparison.rst",
             category="{dataset}",
             subcategory="{surrogate}",
@@ -81,7 +81,7 @@ rule plot_comparison:
                     "figure": "regime strips"},
         ),
         lyapunov=report(
-            "results/{dataset}/{surrogate}/seed{seed}/figures/lyapunov.png",
+            f"{RUN}/figures/lyapunov.png",
             caption="../report/lyapunov_comparison.rst",
             category="{dataset}",
             subcategory="{surrogate}",
@@ -89,7 +89,7 @@ rule plot_comparison:
                     "figure": "largest Lyapunov exponent"},
         ),
         confusion=report(
-            "results/{dataset}/{surrogate}/seed{seed}/figures/regime_confusion.png",
+            f"{RUN}/figures/regime_confusion.png",
             caption="../report/regime_confusion.rst",
             category="{dataset}",
             subcategory="{surrogate}",
@@ -110,11 +110,11 @@ rule plot_traces:
     input:
         truth_regimes="results/{dataset}/truth/regimes.zarr",
         truth_traces="results/{dataset}/truth/heldout.zarr",
-        surrogate_regimes="results/{dataset}/{surrogate}/seed{seed}/regimes.zarr",
-        surrogate_traces="results/{dataset}/{surrogate}/seed{seed}/sweep.zarr",
+        surrogate_regimes=f"{RUN}/regimes.zarr",
+        surrogate_traces=f"{RUN}/sweep.zarr",
     output:
         report(
-            "results/{dataset}/{surrogate}/seed{seed}/figures/example_traces.png",
+            f"{RUN}/figures/example_traces.png",
             caption="../report/example_traces.rst",
             category="{dataset}",
             subcategory="{surrogate}",
@@ -135,7 +135,7 @@ rule plot_traces:
 
 rule plot_summary:
     input:
-        lambda wildcards: dataset_targets(wildcards.dataset, "results/{dataset}/{surrogate}/seed{seed}/metrics.json"),
+        lambda wildcards: dataset_targets(wildcards.dataset, f"{RUN}/metrics.json"),
     output:
         report(
             "results/{dataset}/figures/surrogate_summary.png",
@@ -156,7 +156,7 @@ rule plot_summary:
 
 rule aggregate:
     input:
-        lambda wildcards: surrogate_targets("results/{dataset}/{surrogate}/seed{seed}/metrics.json"),
+        lambda wildcards: surrogate_targets(f"{RUN}/metrics.json"),
     output:
         "results/summary.tsv",
     params:

@@ -1,93 +1,54 @@
-# Surrogate training: one VAE job per (seed, latent dimension), latent selection, map training.
+# Training, for any family: one job per run for the families without a rule file of their own
+# (workflow/rules/surrogates/<family>.smk trains the others), and the family-independent check at
+# the training values of every trained surrogate.
+
+for _kind in ONE_JOB_KINDS:
+
+    rule:
+        name:
+            f"train_{_kind}"
+        input:
+            train="results/{dataset}/truth/train.zarr",
+        output:
+            checkpoint=f"{RUN}/surrogate.pt",
+            metadata=f"{RUN}/surrogate.json",
+            figures=[f"{RUN}/{figure}" for figure in get_family(_kind).figures],
+        wildcard_constraints:
+            surrogate=entries_of(_kind),
+        params:
+            kind=_kind,
+            settings=lambda wildcards: surrogate_settings(wildcards),
+            device=lambda wildcards: surrogate_config(wildcards)["device"],
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=120,
+            gpu=lambda wildcards: surrogate_config(wildcards)["gpus"],
+        conda:
+            "../envs/neurorecon.yaml"
+        log:
+            "logs/{dataset}/{surrogate}/seed{seed}/train.log",
+        script:
+            "../scripts/train_surrogate.py"
 
 
-rule train_vae:
+rule check_training:
     input:
-        "results/{dataset}/truth/train.zarr",
-    output:
-        checkpoint="results/{dataset}/{surrogate}/seed{seed}/vae/d{dim}/vae.pt",
-        metadata="results/{dataset}/{surrogate}/seed{seed}/vae/d{dim}/vae.json",
-        curve="results/{dataset}/{surrogate}/seed{seed}/vae/d{dim}/vae_curve.tsv",
-    params:
-        settings=lambda wildcards: surrogate_settings(wildcards)["vae"],
-        device=lambda wildcards: surrogate_config(wildcards)["device"],
-    threads: 1
-    resources:
-        mem_mb=4000,
-        runtime=60,
-        gpu=lambda wildcards: surrogate_config(wildcards)["gpus"],
-    conda:
-        "../envs/neurorecon.yaml"
-    log:
-        "logs/{dataset}/{surrogate}/seed{seed}/train_vae_d{dim}.log",
-    script:
-        "../scripts/train_vae.py"
-
-
-rule select_latent:
-    input:
-        latent_curves,
-    output:
-        choice="results/{dataset}/{surrogate}/seed{seed}/latent.json",
-        figure=report(
-            "results/{dataset}/{surrogate}/seed{seed}/figures/latent_selection.png",
-            caption="../report/latent_selection.rst",
-            category="{dataset}",
-            subcategory="{surrogate}",
-            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
-                    "figure": "latent selection"},
-        ),
-    params:
-        settings=lambda wildcards: surrogate_settings(wildcards)["latent"],
-    conda:
-        "../envs/neurorecon.yaml"
-    log:
-        "logs/{dataset}/{surrogate}/seed{seed}/select_latent.log",
-    script:
-        "../scripts/select_latent.py"
-
-
-rule train_map:
-    input:
+        checkpoint=f"{RUN}/surrogate.pt",
         train="results/{dataset}/truth/train.zarr",
-        choice="results/{dataset}/{surrogate}/seed{seed}/latent.json",
-        vae=latent_checkpoints,
     output:
-        checkpoint="results/{dataset}/{surrogate}/seed{seed}/map/surrogate.pt",
-        metadata="results/{dataset}/{surrogate}/seed{seed}/map/surrogate.json",
-        curve="results/{dataset}/{surrogate}/seed{seed}/map/map_curve.tsv",
-        check="results/{dataset}/{surrogate}/seed{seed}/map/rollout_check.json",
+        f"{RUN}/training_check.json",
     params:
-        settings=lambda wildcards: surrogate_settings(wildcards)["map"],
+        settings=lambda wildcards: surrogate_config(wildcards)["check"],
         device=lambda wildcards: surrogate_config(wildcards)["device"],
     threads: 1
     resources:
         mem_mb=4000,
-        runtime=120,
+        runtime=30,
         gpu=lambda wildcards: surrogate_config(wildcards)["gpus"],
     conda:
         "../envs/neurorecon.yaml"
     log:
-        "logs/{dataset}/{surrogate}/seed{seed}/train_map.log",
+        "logs/{dataset}/{surrogate}/seed{seed}/check_training.log",
     script:
-        "../scripts/train_map.py"
-
-
-rule plot_training:
-    input:
-        curve="results/{dataset}/{surrogate}/seed{seed}/map/map_curve.tsv",
-    output:
-        report(
-            "results/{dataset}/{surrogate}/seed{seed}/figures/training_curves.png",
-            caption="../report/training_curves.rst",
-            category="{dataset}",
-            subcategory="{surrogate}",
-            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
-                    "figure": "training curves"},
-        ),
-    conda:
-        "../envs/neurorecon.yaml"
-    log:
-        "logs/{dataset}/{surrogate}/seed{seed}/plot_training.log",
-    script:
-        "../scripts/plot_training.py"
+        "../scripts/check_training.py"

@@ -2,8 +2,8 @@
 
 import sys
 
-from neurorecon.aggregate import aggregate_summaries
-from neurorecon.store import write_table
+from neurorecon.evaluation.aggregate import aggregate_summaries
+from neurorecon.io.stores import write_table
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 table = aggregate_summaries(list(snakemake.input))  # noqa: F821

@@ -5,7 +5,7 @@ import sys
 import numba
 
 from neurorecon.analysis import classify_store, regime_table, summary_lines
-from neurorecon.store import provenance, read_dataset, write_dataset, write_table
+from neurorecon.io.stores import provenance, read_dataset, write_dataset, write_table
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 numba.set_num_threads(max(1, min(snakemake.threads, numba.config.NUMBA_NUM_THREADS)))  # noqa: F821

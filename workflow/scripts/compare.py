@@ -2,10 +2,10 @@
 
 import sys
 
-from neurorecon.compare import compare_stores, summarise
-from neurorecon.store import read_dataset, write_table
-from neurorecon.surrogates.rollout_check import check_passed
-from neurorecon.outputs import write_json
+from neurorecon.evaluation.compare import compare_stores, summarise
+from neurorecon.io.stores import read_dataset, write_table
+from neurorecon.surrogates.training_check import TrainingCheck
+from neurorecon.io.outputs import write_json
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 inputs = snakemake.input  # noqa: F821
@@ -18,7 +18,7 @@ per_param, transitions = compare_stores(
 )
 summary = summarise(per_param, transitions)
 summary.update({key: value for key, value in dict(snakemake.wildcards).items()})  # noqa: F821
-summary["training_check_passed"] = check_passed(inputs.check)
+summary["training_check_passed"] = TrainingCheck.read(inputs.check).passed
 write_table(per_param, snakemake.output.table)  # noqa: F821
 write_json(snakemake.output.summary, summary)  # noqa: F821
 for key, value in summary.items():

@@ -2,7 +2,8 @@
 
 import sys
 
-from neurorecon.store import provenance, merge_stores
+from neurorecon.io.stores import provenance
+from neurorecon.simulate.to_store import merge_stores
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 merge_stores(

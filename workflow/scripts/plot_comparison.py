@@ -3,8 +3,10 @@ Lyapunov exponent, and the regime confusion matrix over unseen values."""
 
 import sys
 
-from neurorecon import comparison_plots, plots
-from neurorecon.store import read_dataset
+from neurorecon.figures import comparison as comparison_plots
+from neurorecon.figures.style import save
+from neurorecon.figures import truth as plots
+from neurorecon.io.stores import read_dataset
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 w = snakemake.wildcards  # noqa: F821
@@ -14,7 +16,7 @@ surrogate = read_dataset(snakemake.input.surrogate, kind="regimes")  # noqa: F82
 regimes = {"truth": truth, label: surrogate}
 train = snakemake.params.train_values  # noqa: F821
 output = snakemake.output  # noqa: F821
-plots.save(plots.bifurcation_figure(regimes, train), output.bifurcation)
-plots.save(plots.regime_strip_figure(regimes, train), output.regimes)
-plots.save(comparison_plots.lyapunov_comparison_figure(regimes, train), output.lyapunov)
-plots.save(comparison_plots.regime_confusion_figure(truth, surrogate, train, label), output.confusion)
+save(plots.bifurcation_figure(regimes, train), output.bifurcation)
+save(plots.regime_strip_figure(regimes, train), output.regimes)
+save(comparison_plots.lyapunov_comparison_figure(regimes, train), output.lyapunov)
+save(comparison_plots.regime_confusion_figure(truth, surrogate, train, label), output.confusion)

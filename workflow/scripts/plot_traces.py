@@ -2,9 +2,9 @@
 
 import sys
 
-from neurorecon import plots
-from neurorecon.comparison_plots import example_traces_figure
-from neurorecon.store import read_dataset
+from neurorecon.figures.style import save
+from neurorecon.figures.comparison import example_traces_figure
+from neurorecon.io.stores import read_dataset
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 w = snakemake.wildcards  # noqa: F821
@@ -17,4 +17,4 @@ figure = example_traces_figure(
     snakemake.params.train_values,  # noqa: F821
     label=f"{w.surrogate} (seed {w.seed})",
 )
-plots.save(figure, snakemake.output[0])  # noqa: F821
+save(figure, snakemake.output[0])  # noqa: F821

@@ -5,8 +5,8 @@ import sys
 import numba
 
 from neurorecon.config import config_hash, simulation_spec
-from neurorecon.store import provenance
-from neurorecon.truth import simulate_to_store
+from neurorecon.io.stores import provenance
+from neurorecon.simulate.to_store import simulate_to_store
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 numba.set_num_threads(max(1, min(snakemake.threads, numba.config.NUMBA_NUM_THREADS)))  # noqa: F821

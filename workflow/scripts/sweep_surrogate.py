@@ -4,10 +4,10 @@ with its own Lyapunov exponents and its forecast horizons from held-out truth st
 import sys
 from pathlib import Path
 
-from neurorecon.store import provenance, read_dataset, write_dataset
+from neurorecon.io.stores import provenance, read_dataset, write_dataset
 from neurorecon.surrogates import SweepSettings, load_surrogate, sweep
-from neurorecon.surrogates.forecast import with_forecast_horizons
-from neurorecon.training import limit_threads
+from neurorecon.evaluation.forecast import with_forecast_horizons
+from neurorecon.surrogates.training import limit_threads
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
 limit_threads(snakemake.threads)  # noqa: F821
@@ -15,7 +15,7 @@ settings = SweepSettings.from_dict(snakemake.params.settings, where="sweep")  # 
 seed = int(snakemake.wildcards.seed)  # noqa: F821
 surrogate = load_surrogate(Path(snakemake.input.checkpoint).parent, snakemake.params.device)  # noqa: F821
 print(f"sweeping {len(snakemake.params.values)} values x {settings.n_ic} states x {settings.n_steps} steps "  # noqa: F821
-      f"on {surrogate.device}")
+      f"({surrogate.family})")
 ds = sweep(
     surrogate,
     control_values=snakemake.params.values,  # noqa: F821

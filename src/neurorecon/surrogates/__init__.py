@@ -1,37 +1,26 @@
-"""Surrogates of a neuron's dynamics trained on one observed variable: a common interface
-(:mod:`.base`), a registry of families (:mod:`.registry`), and the ``vae_map`` family (delay
-embedding -> VAE -> parameter-conditioned neural map, :mod:`.vae_map`) with its training stages
-(:mod:`.stages`) and the family-independent sweep (:mod:`.sweep`).
+"""Surrogates of a neuron's dynamics trained on one observed variable: the contract every family
+fulfils (:mod:`.base`), the registry of families (:mod:`.registry`), the settings they share
+(:mod:`.settings`), the family-independent training check (:mod:`.training_check`), training runs
+(:mod:`.run`) and sweeps (:mod:`.sweep`). Families live in subpackages (``vae_map``: delay embedding
+-> VAE -> parameter-conditioned neural map).
+
+Importing this package imports no family and no torch.
 """
 
 from .base import ObservedRollout, Surrogate
-from .registry import FAMILIES, SURROGATE_CHECKPOINT, get_family, load_surrogate
-from .selection import LatentChoice, choose_latent_dim
-from .settings import LatentSelection, MapSettings, RolloutCheckSettings, SweepSettings, VaeMapSettings, VaeSettings
-from .stages import MapOutputs, VaeOutputs, select_latent, train_map, train_vae
-from .sweep import sweep
-from .vae_map import VaeMapSurrogate
+from .registry import FAMILIES, SURROGATE_CHECKPOINT, FamilyEntry, families, get_family, load_surrogate
+from .settings import CheckSettings, Settings, SweepSettings
 
 __all__ = [
     "FAMILIES",
-    "LatentChoice",
-    "LatentSelection",
-    "MapOutputs",
-    "MapSettings",
-    "ObservedRollout",
-    "RolloutCheckSettings",
     "SURROGATE_CHECKPOINT",
+    "CheckSettings",
+    "FamilyEntry",
+    "ObservedRollout",
+    "Settings",
     "Surrogate",
     "SweepSettings",
-    "VaeMapSettings",
-    "VaeMapSurrogate",
-    "VaeOutputs",
-    "VaeSettings",
-    "choose_latent_dim",
+    "families",
     "get_family",
     "load_surrogate",
-    "select_latent",
-    "sweep",
-    "train_map",
-    "train_vae",
 ]

@@ -1,20 +1,28 @@
 """The contract every surrogate family fulfils, whatever its internals.
 
 A surrogate is trained on the observed variable of a trajectory store at a few control values and
-can then be run freely at any control value. Families (``vae_map`` now; hybrid neural-ODE gating
-models and spike-time conductance inference later) implement :class:`Surrogate` and register in
-:data:`neurorecon.surrogates.FAMILIES` under their ``family`` name, which checkpoints record.
+can then be run freely at any control value. A family is one subpackage
+``neurorecon/surrogates/<family>/`` implementing :class:`Surrogate` (training included, through
+:meth:`Surrogate.train`), one line in :data:`neurorecon.surrogates.registry.FAMILIES` (or a
+``neurorecon.families`` entry point of another package), and, only if it trains in several
+workflow jobs, a rule file ``workflow/rules/surrogates/<family>.smk``.
+
+Every training run writes the same outputs into its folder: ``surrogate.pt`` + ``surrogate.json``
+(:meth:`Surrogate.save`), the family's figures (:attr:`FamilyEntry.figures`), and, written by the
+generic check and not by the family, ``training_check.json``. Nothing here imports torch: a family
+that does not need it (a numpy baseline) does not load it.
 """
 
 from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 
 from ..dynamics.lyapunov import LyapunovEstimate
 
@@ -30,7 +38,7 @@ class ObservedRollout:
     Attributes:
         observed: (n_param, n_ic, n_steps) float32 traces in the observed unit, one sample per
             sampling interval; NaN after a trajectory diverged.
-        status: (n_param, n_ic) int8 :data:`~neurorecon.store.STATUS_FLAGS` code (0 ok).
+        status: (n_param, n_ic) int8 :data:`~neurorecon.io.stores.STATUS_FLAGS` code (0 ok).
         lyapunov: largest Lyapunov exponent of the surrogate's own dynamics continued from the end
             of every trajectory, arrays reshaped to (n_param, n_ic), in 1 / (time unit); NaN where
             the trajectory diverged. None when not estimated.
@@ -60,17 +68,13 @@ class Surrogate(ABC):
     def training_values(self) -> np.ndarray:
         """(n_val,) control values of the training data, control unit."""
 
-    @property
-    @abstractmethod
-    def device(self) -> torch.device:
-        """Device the surrogate computes on."""
-
     @abstractmethod
     def rollout(
         self, control_values: np.ndarray, n_ic: int, n_steps: int, transient_steps: int, seed: int,
         lyapunov_steps: int = 0,
     ) -> ObservedRollout:
-        """Run freely at every control value from ``n_ic`` initial states (batched).
+        """Run freely at every control value from ``n_ic`` initial states (batched). The same
+        arguments give the same traces (the family seeds its own random state from ``seed``).
 
         Args:
             control_values: (n_param,) control values, control unit.
@@ -102,5 +106,34 @@ class Surrogate(ABC):
 
     @classmethod
     @abstractmethod
-    def load(cls, path: str | os.PathLike, device: str | torch.device = "auto") -> Surrogate:
-        """Restore a surrogate written by :meth:`save`, ready to run on ``device``."""
+    def load(cls, path: str | os.PathLike, device: str = "auto") -> Surrogate:
+        """Restore a surrogate written by :meth:`save`, ready to run on ``device`` ("auto", "cpu",
+        "cuda", ...; a family without devices ignores it)."""
+
+    @classmethod
+    @abstractmethod
+    def train(
+        cls,
+        train_store: Path,
+        settings: Any,
+        seed: int,
+        device: str,
+        out_dir: Path,
+        progress: Callable[[str], None],
+    ) -> Surrogate:
+        """Train on the observed variable of the trajectory store ``train_store`` and write the
+        surrogate (:meth:`save` at ``out_dir / "surrogate"``) and the family's figures into
+        ``out_dir``; report progress as lines of text.
+
+        Args:
+            train_store: trajectory store of the training values (only the observed variable and
+                the store's attrs may be read: the hidden states are unknown to a surrogate).
+            settings: the family's complete settings (an instance of its ``settings_type``).
+            seed: seed of every random choice.
+            device: "auto", "cpu", "cuda", ... (ignored by a family without devices).
+            out_dir: the run's output folder.
+            progress: called with one line per step worth reporting.
+
+        Returns:
+            The trained surrogate, as :meth:`load` would restore it.
+        """

@@ -13,12 +13,10 @@ import json
 import os
 
 import numpy as np
-import torch
 import xarray as xr
 
 from ..dynamics.lyapunov import LyapunovEstimate
-from ..store import STATUS_FLAGS
-from ..training import seed_everything
+from ..io.stores import STATUS_FLAGS
 from .base import Surrogate
 from .registry import load_surrogate
 
@@ -30,7 +28,7 @@ def sweep(
     n_steps: int,
     transient_steps: int,
     seed: int,
-    device: str | torch.device = "auto",
+    device: str = "auto",
     lyapunov_steps: int = 0,
 ) -> xr.Dataset:
     """Run a surrogate freely at every control value and lay the traces out as a trajectory store.
@@ -49,7 +47,7 @@ def sweep(
             ``lyap_converged`` (param, ic), which the regime classifier then uses.
 
     Returns:
-        The trajectory Dataset (not written; see :func:`neurorecon.store.write_dataset`). The time
+        The trajectory Dataset (not written; see :func:`neurorecon.io.stores.write_dataset`). The time
         coordinate counts from the start of the rollout, so the first sample is at
         ``(transient_steps + 1) * sample_dt``.
 
@@ -64,7 +62,6 @@ def sweep(
                          f"{n_ic}, {n_steps}, {transient_steps}, {lyapunov_steps}")
     if not isinstance(surrogate, Surrogate):
         surrogate = load_surrogate(surrogate, device)
-    seed_everything(seed, surrogate.device)
     result = surrogate.rollout(control_values, n_ic, n_steps, transient_steps, seed, lyapunov_steps)
     attrs = surrogate.store_attrs
     observed = str(attrs["observed"])

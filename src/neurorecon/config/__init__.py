@@ -1,0 +1,240 @@
+"""Study configuration: schema validation with defaults, and checks the schema cannot express.
+
+Errors name the offending key as a dotted path (``datasets.srk.heldout.num``) and say what is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from jsonschema import Draft202012Validator, validators
+
+from ..models import ModelError, get_model
+from ..simulate.ensemble import SimulationSpec, resolve_times
+from ..surrogates.registry import get_family
+from ..surrogates.settings import CheckSettings, SweepSettings
+
+DEFAULT_SCHEMA = Path(__file__).with_name("schema.yaml")
+"""The JSON schema (YAML) of a study configuration, shipped with the package."""
+
+
+class ConfigError(ValueError):
+    """An invalid study configuration; the message names the key."""
+
+
+def _with_defaults(validator_class):
+    """A validator class that fills ``default`` values into the instance while validating."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = copy.deepcopy(subschema["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return validators.extend(validator_class, {"properties": set_defaults})
+
+
+def _whole_number(_checker, instance) -> bool:
+    """JSON-schema "integer" without floats: ``4.0`` in a YAML file is refused where a count, a
+    seed or a size is expected (it would become a float path component or a TypeError in a job)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_FillingValidator = validators.extend(
+    _with_defaults(Draft202012Validator),
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _whole_number),
+)
+
+
+def _key(path) -> str:
+    parts = []
+    for part in path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + str(part))
+    return "".join(parts) or "<top level>"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML loader that refuses a key repeated within one mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Read a YAML config file; syntax errors and duplicate keys become :class:`ConfigError`
+    naming the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from exc
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {str(path)!r} must hold a mapping at the top level")
+    return data
+
+
+def validate_config(config: Mapping[str, Any], schema_path: str | Path = DEFAULT_SCHEMA) -> dict[str, Any]:
+    """Validate ``config`` against the schema and the model registry; return it with defaults.
+
+    Raises:
+        ConfigError: the first problem found, naming its key.
+    """
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    filled = copy.deepcopy(dict(config))
+    errors = sorted(_FillingValidator(schema).iter_errors(filled), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        raise ConfigError(f"config key {_key(error.absolute_path)}: {error.message}")
+    for name, dataset in filled["datasets"].items():
+        _check_dataset(name, dataset)
+    for name, surrogate in filled.get("surrogates", {}).items():
+        _check_surrogate(name, surrogate, filled["datasets"])
+    return filled
+
+
+def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str, Any]) -> None:
+    """Check kind and datasets; replace ``settings``, ``sweep`` and ``check`` by complete settings
+    (the family's settings class, :class:`SweepSettings`, :class:`CheckSettings`)."""
+    where = f"surrogates.{name}"
+    try:
+        family = get_family(surrogate["kind"])
+    except ValueError as exc:
+        raise ConfigError(f"config key {where}.kind: {exc}") from None
+    for index, dataset in enumerate(surrogate["datasets"]):
+        if dataset not in datasets:
+            raise ConfigError(
+                f"config key {where}.datasets[{index}]: unknown dataset {dataset!r}; "
+                f"datasets: {', '.join(sorted(datasets))}"
+            )
+    try:
+        settings = family.settings_type.from_dict(surrogate["settings"], where=f"{where}.settings")
+        surrogate["sweep"] = SweepSettings.from_dict(surrogate["sweep"], where=f"{where}.sweep").to_dict()
+        surrogate["check"] = CheckSettings.from_dict(surrogate["check"], where=f"{where}.check").to_dict()
+    except ValueError as exc:
+        raise ConfigError(f"config key {exc}") from None
+    for dataset in surrogate["datasets"]:
+        for key, problem in settings.problems_with_data(recorded_samples(datasets[dataset])):
+            raise ConfigError(f"config key {where}.settings.{key}: {problem} (dataset {dataset!r})")
+    surrogate["settings"] = settings.to_dict()
+
+
+def _check_dataset(name: str, dataset: dict[str, Any]) -> None:
+    where = f"datasets.{name}"
+    try:
+        model = get_model(dataset["model"])
+    except ModelError as exc:
+        raise ConfigError(f"config key {where}.model: {exc}") from None
+    try:
+        model.parameters(dataset["parameter_set"], dataset["parameters"])
+    except ModelError as exc:
+        key = "parameter_set" if "parameter set" in str(exc) else "parameters"
+        raise ConfigError(f"config key {where}.{key}: {exc}") from None
+    if dataset["parameters"].get(model.control.name) is not None:
+        raise ConfigError(
+            f"config key {where}.parameters.{model.control.name}: this is the control parameter; "
+            "set its values under train.values and heldout instead"
+        )
+    low, high = model.control.range
+    control = f"{model.control.name} [{model.control.unit}]"
+    for index, value in enumerate(dataset["train"]["values"]):
+        if not math.isfinite(value) or not model.control.contains(value):
+            raise ConfigError(
+                f"config key {where}.train.values[{index}]: {value} is outside the allowed range "
+                f"[{low}, {high}] of {control}"
+            )
+    if len(set(dataset["train"]["values"])) != len(dataset["train"]["values"]):
+        raise ConfigError(f"config key {where}.train.values: values repeat")
+    heldout = dataset["heldout"]
+    if not heldout["start"] < heldout["stop"]:
+        raise ConfigError(
+            f"config key {where}.heldout: start ({heldout['start']}) must be below stop ({heldout['stop']})"
+        )
+    for key in ("start", "stop"):
+        if not model.control.contains(heldout[key]):
+            raise ConfigError(
+                f"config key {where}.heldout.{key}: {heldout[key]} is outside the allowed range "
+                f"[{low}, {high}] of {control}"
+            )
+    try:
+        _, _, _, duration, _ = resolve_times(model, simulation_spec(dataset, []))
+    except ModelError as exc:
+        raise ConfigError(f"config key {where}.simulation: {exc}") from None
+    if duration < model.min_record:
+        raise ConfigError(
+            f"config key {where}.simulation.duration: {duration:g} {model.time_label} is too short to "
+            f"classify regimes of model {model.name!r}; it needs at least {model.min_record:g} {model.time_label}"
+        )
+
+
+def recorded_samples(dataset: Mapping[str, Any]) -> int:
+    """Samples per trajectory that the dataset's simulation settings record (after the transient)."""
+    model = get_model(dataset["model"])
+    _, sample_dt, _, duration, _ = resolve_times(model, simulation_spec(dataset, []))
+    return round(duration / sample_dt)
+
+
+def control_values(dataset: Mapping[str, Any], split: str) -> list[float]:
+    """Control values of a dataset split ("train" or "heldout"), in config order / grid order."""
+    if split == "train":
+        return [float(v) for v in dataset["train"]["values"]]
+    if split == "heldout":
+        grid = dataset["heldout"]
+        return [float(v) for v in np.linspace(grid["start"], grid["stop"], grid["num"])]
+    raise ConfigError(f"unknown split {split!r}; expected 'train' or 'heldout'")
+
+
+def chunks(dataset: Mapping[str, Any], split: str) -> list[list[float]]:
+    """Split the control values of ``split`` into consecutive chunks, one simulation job each."""
+    values = control_values(dataset, split)
+    size = dataset["simulation"]["values_per_chunk"]
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def simulation_spec(dataset: Mapping[str, Any], values, seed: int = 0) -> SimulationSpec:
+    """The :class:`SimulationSpec` of a dataset's settings for the given control values.
+
+    ``dataset`` needs the keys ``parameter_set``, ``parameters`` and ``simulation``.
+    """
+    sim = dataset["simulation"]
+    return SimulationSpec(
+        control_values=list(values),
+        n_ic=sim["n_ic"],
+        seed=seed,
+        parameter_set=dataset["parameter_set"],
+        overrides=dict(dataset["parameters"]),
+        transient=sim["transient"],
+        duration=sim["duration"],
+        dt=sim["dt"],
+        sample_dt=sim["sample_dt"],
+    )
+
+
+def config_hash(obj: Any) -> str:
+    """Short stable hash of JSON-serialisable settings, for provenance."""
+    text = json.dumps(obj, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,277 @@
+"""The ``vae_map`` surrogate family: delay embedding -> VAE -> parameter-conditioned neural map.
+
+Method of record: Kuptsov & Stankevich, Chaos, Solitons & Fractals (2025), arXiv 2411.07055.
+
+Coordinates:
+- observed windows (D_e,) in the observed unit -> scaled by the fitted observed :class:`Scaler`;
+- the VAE encoder mean of a scaled window, standardised per dimension with the mean and standard
+  deviation of the training encodings, is the recovered state z (d,);
+- the control value p (control unit) is scaled by the control :class:`Scaler` fitted on the
+  training values before entering the map;
+- decoding z returns the observed value at one entry j of the decoded window, the **readout
+  entry** (``info["readout_entry"]``; the last one, the newest sample, where it is missing), in the
+  observed unit. An entry inside the window is reconstructed far better than the newest sample
+  (the window's edges are the hardest to reconstruct): it keeps spike peaks above the spike
+  threshold. The observed series decoded from the states z[n] then lags them by
+  ``readout_lag = (D_e - 1 - j) * delay`` samples, a constant shift that leaves regime statistics
+  unchanged and that :meth:`VaeMapSurrogate.forecast` accounts for.
+
+One map step is one sampling interval of the training store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ...dynamics.lyapunov import LyapunovEstimate, lyapunov_torch_map
+from .embedding import EmbeddingSpec, Scaler
+from ..training import CheckpointError, load_checkpoint, resolve_device, save_checkpoint, seed_everything
+from ..base import ObservedRollout, Surrogate
+from .settings import VaeMapSettings
+from .neural_map import FreeRun, MapArchitecture, NeuralMap, free_run
+from .vae import Vae, VaeArchitecture, encode_means
+
+
+DECODE_CHUNK = 65_536
+"""States decoded at a time (bounds the memory of the decoder's hidden activations)."""
+
+
+class VaeMapSurrogate(Surrogate):
+    """A trained VAE plus neural map (see module docstring for the coordinates).
+
+    Args:
+        vae: trained :class:`Vae` (eval mode).
+        net: trained :class:`NeuralMap` on standardised latent states (eval mode).
+        embedding: delay-embedding geometry of the VAE input.
+        observed_scaler: scaling of the observed variable.
+        control_scaler: scaling of the control parameter.
+        latent_mean, latent_std: (d,) standardisation of the encoder means.
+        anchors: (n_anchor, d) standardised encodings of training windows (initial states).
+        info: metadata: ``store_attrs``, ``training_values``, ``seed``, ``settings``, ``ic_noise``,
+            ``bound``, ``readout_entry`` (optional) and whatever the training stage records.
+    """
+
+    family: ClassVar[str] = "vae_map"
+    settings_type: ClassVar[type] = VaeMapSettings
+
+    @classmethod
+    def train(
+        cls,
+        train_store: Path,
+        settings: VaeMapSettings,
+        seed: int,
+        device: str,
+        out_dir: Path,
+        progress: Callable[[str], None],
+    ) -> VaeMapSurrogate:
+        """All stages in one process (:func:`~neurorecon.surrogates.vae_map.pipeline.train_surrogate`;
+        the workflow runs them as separate jobs, see ``workflow/rules/surrogates/vae_map.smk``)."""
+        from .pipeline import train_surrogate  # the stages build VaeMapSurrogate objects themselves
+
+        outputs = train_surrogate(train_store, settings, seed, device, out_dir,
+                                  progress=lambda record: progress(record.line()), log=progress)
+        return cls.load(outputs.checkpoint, device)
+
+    def __init__(
+        self,
+        vae: Vae,
+        net: NeuralMap,
+        embedding: EmbeddingSpec,
+        observed_scaler: Scaler,
+        control_scaler: Scaler,
+        latent_mean: torch.Tensor,
+        latent_std: torch.Tensor,
+        anchors: torch.Tensor,
+        info: dict[str, Any],
+    ) -> None:
+        self.vae = vae.eval()
+        self.net = net.eval()
+        self.embedding = embedding
+        self.observed_scaler = observed_scaler
+        self.control_scaler = control_scaler
+        self.latent_mean = latent_mean
+        self.latent_std = latent_std
+        self.anchors = anchors
+        self.info = info
+
+    @property
+    def store_attrs(self) -> dict[str, Any]:
+        return dict(self.info["store_attrs"])
+
+    @property
+    def training_values(self) -> np.ndarray:
+        return np.asarray(self.info["training_values"], dtype=np.float64)
+
+    @property
+    def device(self) -> torch.device:
+        return self.anchors.device
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.latent_mean.shape[0])
+
+    @property
+    def readout_entry(self) -> int:
+        """Window entry (0 .. D_e - 1) decoded as the observed value; the newest where not recorded."""
+        return int(self.info.get("readout_entry", self.embedding.dim - 1))
+
+    @property
+    def readout_lag(self) -> int:
+        """Samples by which the decoded observed value lags the state: (D_e - 1 - j) * delay."""
+        return (self.embedding.dim - 1 - self.readout_entry) * self.embedding.delay
+
+    @torch.no_grad()
+    def encode(self, windows: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """Recovered states (n, d) of observed windows (n, D_e) in the observed unit."""
+        windows = torch.as_tensor(np.asarray(windows, dtype=np.float32), device=self.device)
+        return (encode_means(self.vae, self.observed_scaler.transform(windows)) - self.latent_mean) / self.latent_std
+
+    @torch.no_grad()
+    def decode_observed(self, z: torch.Tensor) -> torch.Tensor:
+        """Observed value (readout entry, observed unit) of recovered states (..., d) -> (...)."""
+        hidden = self.vae.decoder[:-1](z * self.latent_std + self.latent_mean)
+        last, j = self.vae.decoder[-1], self.readout_entry
+        scaled = F.linear(hidden, last.weight[j : j + 1], last.bias[j : j + 1])[..., 0]
+        return self.observed_scaler.inverse(scaled)
+
+    def initial_states(self, n_ic: int, seed: int) -> torch.Tensor:
+        """(n_ic, d) initial states: random training encodings, the first exact, the others with
+        Gaussian noise of std ``info["ic_noise"]`` (standardised latent units) added."""
+        gen = np.random.default_rng(seed)
+        pick = gen.choice(self.anchors.shape[0], size=n_ic, replace=n_ic > self.anchors.shape[0])
+        noise = gen.standard_normal((n_ic, self.latent_dim)) * float(self.info["ic_noise"])
+        noise[0] = 0.0
+        return self.anchors[torch.as_tensor(pick, device=self.device)] + torch.as_tensor(
+            noise, dtype=self.anchors.dtype, device=self.device)
+
+    def _scaled_control(self, control: np.ndarray, like: torch.Tensor) -> torch.Tensor:
+        """(batch, 1) map inputs of control values (batch,) in the control unit."""
+        scaled = self.control_scaler.transform(np.asarray(control, dtype=np.float64))[:, None]
+        return torch.as_tensor(scaled, dtype=like.dtype, device=self.device)
+
+    def free_run(self, z0: torch.Tensor, control: np.ndarray, n_steps: int, transient_steps: int) -> FreeRun:
+        """Free-run a batch: z0 (batch, d) starting recovered states, control (batch,) control unit."""
+        inference_step = getattr(self.net, "inference_step", None)  # absent on a substituted plain module
+        step = inference_step() if inference_step is not None else self.net
+        return free_run(step, z0, self._scaled_control(control, z0), n_steps, transient_steps,
+                        float(self.info["bound"]))
+
+    def decode_run(self, result: FreeRun) -> tuple[np.ndarray, np.ndarray]:
+        """(batch, n_steps) float32 observed traces (NaN where diverged) and (batch,) int8 status."""
+        states = result.z.reshape(-1, self.latent_dim)
+        observed = torch.cat([self.decode_observed(part) for part in states.split(DECODE_CHUNK)])
+        observed = torch.where(result.status[:, None] != 0, torch.nan, observed.reshape(result.z.shape[:2]))
+        return observed.float().cpu().numpy(), result.status.cpu().numpy()
+
+    def run(
+        self, z0: torch.Tensor, control: np.ndarray, n_steps: int, transient_steps: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Free-run a batch and decode.
+
+        Args:
+            z0: (batch, d) starting recovered states.
+            control: (batch,) control values, control unit.
+            n_steps, transient_steps: recorded and discarded map steps.
+
+        Returns:
+            (batch, n_steps) float32 observed traces (NaN where diverged) and (batch,) int8 status.
+        """
+        return self.decode_run(self.free_run(z0, control, n_steps, transient_steps))
+
+    def forecast(self, history: np.ndarray, control: np.ndarray, n_steps: int) -> np.ndarray:
+        """Encode the last delay window of every history row, iterate the map, decode (see base).
+
+        The map runs ``readout_lag`` steps more than ``n_steps``: the first decoded values stand
+        for samples inside the history and are dropped.
+        """
+        history = np.asarray(history)
+        if history.shape[1] < self.embedding.span:
+            raise ValueError(f"forecast needs at least {self.embedding.span} samples of history "
+                             f"(the embedding's span), got {history.shape[1]}")
+        windows = history[:, history.shape[1] - self.embedding.span :: self.embedding.delay]
+        z0 = self.encode(windows)
+        observed, _ = self.decode_run(self.free_run(z0, control, n_steps + self.readout_lag, 0))
+        return observed[:, self.readout_lag :]
+
+    def lyapunov(self, z0: torch.Tensor, control: np.ndarray, n_steps: int) -> LyapunovEstimate:
+        """Largest Lyapunov exponent of the map from states z0 (batch, d) at control values (batch,).
+
+        Tangent dynamics by autograd over ``n_steps`` map steps (the first fifth discarded), in
+        1 / (time unit): one step is one sampling interval ``sample_dt``. Exponents do not depend
+        on the (linear) standardisation of the latent coordinates.
+        """
+        start = torch.nan_to_num(z0, nan=0.0, posinf=0.0, neginf=0.0)
+        return lyapunov_torch_map(self.net, start, self._scaled_control(control, start), n_iter=n_steps,
+                                  step=float(self.store_attrs["sample_dt"]))
+
+    def rollout(
+        self, control_values: np.ndarray, n_ic: int, n_steps: int, transient_steps: int, seed: int,
+        lyapunov_steps: int = 0,
+    ) -> ObservedRollout:
+        seed_everything(seed, self.device)
+        control_values = np.asarray(control_values, dtype=np.float64)
+        n_param = control_values.size
+        control = np.repeat(control_values, n_ic)
+        result = self.free_run(self.initial_states(n_ic, seed).repeat(n_param, 1), control, n_steps,
+                               transient_steps)
+        observed, status = self.decode_run(result)
+        shape = (n_param, n_ic)
+        estimate = None
+        if lyapunov_steps > 0:
+            raw = self.lyapunov(result.z[:, -1], control, lyapunov_steps)
+            bad = status != 0
+            estimate = LyapunovEstimate(
+                np.where(bad, np.nan, raw.exponent).reshape(shape),
+                np.where(bad[:, None], np.nan, raw.spectrum).reshape(*shape, -1),
+                np.where(bad, np.nan, raw.stderr).reshape(shape),
+                (raw.converged & ~bad).reshape(shape),
+            )
+        return ObservedRollout(observed.reshape(*shape, n_steps), status.reshape(shape), estimate)
+
+    def save(self, path: str | os.PathLike) -> None:
+        states = {
+            "vae": self.vae.state_dict(),
+            "map": self.net.state_dict(),
+            "latent": {"mean": self.latent_mean, "std": self.latent_std, "anchors": self.anchors},
+        }
+        metadata = {
+            "family": self.family,
+            "component": "surrogate",
+            "vae_architecture": self.vae.architecture.to_dict(),
+            "map_architecture": self.net.architecture.to_dict(),
+            "embedding": self.embedding.to_dict(),
+            "observed_scaler": self.observed_scaler.to_dict(),
+            "control_scaler": self.control_scaler.to_dict(),
+            "latent_dim": self.latent_dim,
+            **self.info,
+        }
+        save_checkpoint(path, states, metadata)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str | torch.device = "auto") -> VaeMapSurrogate:
+        device = resolve_device(device)
+        states, metadata = load_checkpoint(path, device)
+        if metadata.get("family") != cls.family or metadata.get("component") != "surrogate":
+            raise CheckpointError(
+                f"{str(path)!r} is not a complete {cls.family} surrogate (family={metadata.get('family')!r}, "
+                f"component={metadata.get('component')!r})"
+            )
+        vae = Vae(VaeArchitecture.from_dict(metadata["vae_architecture"])).to(device)
+        vae.load_state_dict(states["vae"])
+        net = NeuralMap(MapArchitecture.from_dict(metadata["map_architecture"])).to(device)
+        net.load_state_dict(states["map"])
+        keys = {"family", "component", "vae_architecture", "map_architecture", "embedding", "observed_scaler",
+                "control_scaler", "latent_dim", "format_version", "neurorecon_version", "torch_version"}
+        info = {key: value for key, value in metadata.items() if key not in keys}
+        return cls(
+            vae, net, EmbeddingSpec.from_dict(metadata["embedding"]), Scaler.from_dict(metadata["observed_scaler"]),
+            Scaler.from_dict(metadata["control_scaler"]), states["latent"]["mean"], states["latent"]["std"],
+            states["latent"]["anchors"], info,
+        )

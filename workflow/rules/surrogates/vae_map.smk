@@ -1,0 +1,115 @@
+# Family vae_map: one VAE job per (seed, latent dimension), the latent choice, the map, its curves.
+# Matches only surrogate entries of kind vae_map; writes the run's surrogate.pt/.json at {RUN}.
+
+VAE_MAP = entries_of("vae_map")
+
+
+def latent_dims(wildcards):
+    return surrogate_settings(wildcards)["latent"]["dims"]
+
+
+def latent_files(name):
+    def files(wildcards):
+        return expand(f"{RUN}/vae/d{{dim}}/{name}", **wildcards, dim=latent_dims(wildcards))
+
+    return files
+
+
+rule train_vae:
+    input:
+        "results/{dataset}/truth/train.zarr",
+    output:
+        checkpoint=f"{RUN}/vae/d{{dim}}/vae.pt",
+        metadata=f"{RUN}/vae/d{{dim}}/vae.json",
+        curve=f"{RUN}/vae/d{{dim}}/vae_curve.tsv",
+    wildcard_constraints:
+        surrogate=VAE_MAP,
+    params:
+        settings=lambda wildcards: surrogate_settings(wildcards)["vae"],
+        device=lambda wildcards: surrogate_config(wildcards)["device"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=lambda wildcards: surrogate_config(wildcards)["gpus"],
+    conda:
+        "../../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/train_vae_d{dim}.log",
+    script:
+        "../../scripts/surrogates/vae_map/train_vae.py"
+
+
+rule select_latent:
+    input:
+        latent_files("vae_curve.tsv"),
+    output:
+        choice=f"{RUN}/latent.json",
+        figure=report(
+            f"{RUN}/figures/latent_selection.png",
+            caption="../../report/latent_selection.rst",
+            category="{dataset}",
+            subcategory="{surrogate}",
+            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
+                    "figure": "latent selection"},
+        ),
+    wildcard_constraints:
+        surrogate=VAE_MAP,
+    params:
+        settings=lambda wildcards: surrogate_settings(wildcards)["latent"],
+    conda:
+        "../../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/select_latent.log",
+    script:
+        "../../scripts/surrogates/vae_map/select_latent.py"
+
+
+rule train_map:
+    input:
+        train="results/{dataset}/truth/train.zarr",
+        choice=f"{RUN}/latent.json",
+        vae=latent_files("vae.pt"),
+    output:
+        checkpoint=f"{RUN}/surrogate.pt",
+        metadata=f"{RUN}/surrogate.json",
+        curve=f"{RUN}/map/map_curve.tsv",
+        check=f"{RUN}/map/rollout_check.json",
+    wildcard_constraints:
+        surrogate=VAE_MAP,
+    params:
+        settings=lambda wildcards: surrogate_settings(wildcards)["map"],
+        device=lambda wildcards: surrogate_config(wildcards)["device"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+        gpu=lambda wildcards: surrogate_config(wildcards)["gpus"],
+    conda:
+        "../../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/train_map.log",
+    script:
+        "../../scripts/surrogates/vae_map/train_map.py"
+
+
+rule plot_training:
+    input:
+        curve=f"{RUN}/map/map_curve.tsv",
+    output:
+        report(
+            f"{RUN}/figures/training_curves.png",
+            caption="../../report/training_curves.rst",
+            category="{dataset}",
+            subcategory="{surrogate}",
+            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
+                    "figure": "training curves"},
+        ),
+    wildcard_constraints:
+        surrogate=VAE_MAP,
+    conda:
+        "../../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/plot_training.log",
+    script:
+        "../../scripts/surrogates/vae_map/plot_training.py"
