@@ -26,8 +26,8 @@ import numpy as np
 
 from neurorecon.dynamics.spikes import threshold_crossings
 from neurorecon.models import get_model
-from neurorecon.simulate import SimulationSpec, reference_trajectory, simulate
 from neurorecon.models.base import NeuronModel
+from neurorecon.simulate import SimulationSpec, reference_trajectory, simulate
 
 # Simulated time per trajectory (model units) and spiking control values used for calibration.
 SETTINGS = {

@@ -29,18 +29,18 @@ import numba
 import numpy as np
 import torch
 
-from neurorecon.surrogates.vae_map.embedding import EmbeddingSpec, Scaler, delay_windows, segments_from_store
+from neurorecon.io.stores import provenance
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, simulate
-from neurorecon.io.stores import provenance
 from neurorecon.simulate.to_store import trajectories_dataset
 from neurorecon.surrogates.base import STORE_ATTRS, Surrogate
-from neurorecon.surrogates.vae_map.neural_map import MapArchitecture, NeuralMap
 from neurorecon.surrogates.registry import load_surrogate
-from neurorecon.surrogates.vae_map.settings import MapSettings, VaeSettings
 from neurorecon.surrogates.sweep import sweep
-from neurorecon.surrogates.vae_map.vae import Vae, VaeArchitecture, encode_means
+from neurorecon.surrogates.vae_map.embedding import EmbeddingSpec, Scaler, delay_windows, segments_from_store
 from neurorecon.surrogates.vae_map.family import VaeMapSurrogate
+from neurorecon.surrogates.vae_map.map_model import MapArchitecture, NeuralMap
+from neurorecon.surrogates.vae_map.settings import MapSettings, VaeSettings
+from neurorecon.surrogates.vae_map.vae import Vae, VaeArchitecture, encode_means
 
 MODEL = "srk"
 TRAIN_VALUES = (-40.0, -38.0, -36.0)  # the default study's training values of srk (mV)

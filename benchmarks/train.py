@@ -23,15 +23,17 @@ import time
 import numpy as np
 import torch
 
-from neurorecon.surrogates.vae_map.embedding import EmbeddingSpec, Scaler, delay_windows, segments_from_store
+from neurorecon.io.stores import provenance, read_dataset
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, simulate
-from neurorecon.io.stores import provenance, read_dataset
 from neurorecon.simulate.to_store import trajectories_dataset
-from neurorecon.surrogates.vae_map.neural_map import LatentSeries, MapArchitecture, NeuralMap, free_run, sequence_losses
+from neurorecon.surrogates.free_run import free_run
+from neurorecon.surrogates.training import generator, resolve_device, seed_everything
+from neurorecon.surrogates.vae_map.embedding import EmbeddingSpec, Scaler, delay_windows, segments_from_store
+from neurorecon.surrogates.vae_map.map_model import MapArchitecture, NeuralMap
+from neurorecon.surrogates.vae_map.map_training import LatentSeries, sequence_losses
 from neurorecon.surrogates.vae_map.settings import MapSettings, VaeSettings
 from neurorecon.surrogates.vae_map.vae import Vae, VaeArchitecture
-from neurorecon.surrogates.training import generator, resolve_device, seed_everything
 
 
 def training_windows(store: str | None) -> np.ndarray:

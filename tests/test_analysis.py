@@ -5,9 +5,9 @@ import pytest
 
 from neurorecon.analysis import TABLE_COLUMNS, classify_store, excitability_of, regime_table, summary_lines
 from neurorecon.dynamics.regimes import Regime
+from neurorecon.io.stores import provenance
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, simulate
-from neurorecon.io.stores import provenance
 from neurorecon.simulate.to_store import trajectories_dataset
 
 

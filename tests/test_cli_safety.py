@@ -79,7 +79,7 @@ def test_classify_refuses_to_write_over_its_input(tmp_path, capsys, fhn_store):
     assert _tree(tmp_path) == before and read_dataset(source).attrs["kind"] == "trajectories"
 
 
-# 3. Glob characters in an output name do not reach other files (see also tests/test_outputs.py).
+# 3. Glob characters in an output name do not reach other files (see also tests/io/test_outputs.py).
 def test_an_output_name_with_glob_characters_removes_nothing_else(tmp_path):
     other = tmp_path / ".xy.zarr.tmp-0123abcd"
     other.mkdir()
@@ -186,7 +186,7 @@ def test_train_refuses_a_stale_default_store_whose_values_differ(tmp_path, capsy
         f"truth/train.zarr/{p.relative_to(stale)}" for p in stale.rglob("*"))
 
 
-# 8 and 9. Bad values are caught before any work (the config side is in tests/test_config.py).
+# 8 and 9. Bad values are caught before any work (the config side is in tests/config/test_config.py).
 @pytest.mark.parametrize(("args", "message"), [
     (["--seed", "-1"], "seed of the initial states must be in [0, 4294967295], got -1"),
     (["--seed", "4294967296"], "got 4294967296"),

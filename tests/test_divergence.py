@@ -27,8 +27,8 @@ import pytest
 import xarray as xr
 
 from neurorecon.analysis import classify_store
-from neurorecon.evaluation.compare import compare_stores, summarise
 from neurorecon.dynamics.regimes import Regime, classify_trajectories
+from neurorecon.evaluation.compare import compare_stores, summarise
 from neurorecon.io.stores import read_dataset, write_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,8 +195,6 @@ def _surrogates():
 
 def make_toy_surrogate():
     """A :class:`neurorecon.surrogates.Surrogate` whose rollout returns :func:`traces` (sliced)."""
-    import torch
-
     from neurorecon.surrogates import ObservedRollout, Surrogate
 
     class ToySurrogate(Surrogate):
@@ -213,10 +211,6 @@ def make_toy_surrogate():
         def training_values(self):
             return np.asarray(TRAIN_VALUES)
 
-        @property
-        def device(self):
-            return torch.device("cpu")
-
         def rollout(self, control_values, n_ic, n_steps, transient_steps, seed, lyapunov_steps=0):
             x, status = traces(surrogate=True)
             rows = [int(np.flatnonzero(np.isclose(PARAM, p))[0]) for p in control_values]
@@ -229,22 +223,18 @@ def make_toy_surrogate():
         def load(cls, path, device="auto"):
             return cls()
 
+        @classmethod
+        def train(cls, train_store, settings, seed, device, out_dir, progress):
+            raise NotImplementedError
+
     return ToySurrogate()
 
 
-@pytest.fixture
-def restore_torch_determinism():
-    """sweep() seeds torch and switches on deterministic algorithms; undo that for other tests."""
-    torch = pytest.importorskip("torch")
-    before = torch.are_deterministic_algorithms_enabled()
-    yield
-    torch.use_deterministic_algorithms(before)
+def test_sweep_lays_diverged_rollouts_out_as_status_and_they_classify_divergent():
+    _surrogates()
+    from neurorecon.surrogates.sweep import sweep
 
-
-def test_sweep_lays_diverged_rollouts_out_as_status_and_they_classify_divergent(restore_torch_determinism):
-    surrogates = _surrogates()
-    ds = surrogates.sweep(make_toy_surrogate(), PARAM, n_ic=N_IC, n_steps=N_TIME, transient_steps=0, seed=0,
-                          device="cpu")
+    ds = sweep(make_toy_surrogate(), PARAM, n_ic=N_IC, n_steps=N_TIME, transient_steps=0, seed=0, device="cpu")
     status = ds["status"].transpose("param", "ic").values
     assert status.dtype == np.int8
     assert int((status != 0).sum()) == sum(1 for kind in BROKEN.values() if STATUS[kind])  # what the script counts

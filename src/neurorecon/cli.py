@@ -14,10 +14,7 @@ import numpy as np
 
 from .analysis import TABLE_COLUMNS, classify_store, regime_table, summary_lines
 from .dynamics.regimes import check_trajectory_store
-from .models import MODELS, ModelError, get_model
 from .io.outputs import OutputError, check_output, folder_output
-from .simulate import SimulationSpec
-from .simulate.ensemble import check_size
 from .io.stores import (
     StoreError,
     check_store_output,
@@ -27,6 +24,9 @@ from .io.stores import (
     write_dataset,
     write_table,
 )
+from .models import MODELS, ModelError, get_model
+from .simulate import SimulationSpec
+from .simulate.ensemble import check_size
 from .simulate.to_store import mismatches, simulate_to_store
 
 

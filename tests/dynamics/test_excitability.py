@@ -20,11 +20,11 @@ def test_square_root_onset_is_type_one(critical):
 
 @pytest.mark.parametrize("critical", [4.1, 6.3, 12.26])
 def test_step_onset_is_type_two(critical):
-    rate = np.where(CURRENT > critical, 0.05 + 0.002 * (CURRENT - critical), 0.0)
+    rate = np.where(critical < CURRENT, 0.05 + 0.002 * (CURRENT - critical), 0.0)
     result = excitability_type(CURRENT, rate)
     assert result.type == "II"
     assert critical < result.onset <= critical + 0.5
-    assert result.rate_at_onset == pytest.approx(rate[CURRENT > critical][0])
+    assert result.rate_at_onset == pytest.approx(rate[critical < CURRENT][0])
     assert result.onset_ratio > 0.5
 
 

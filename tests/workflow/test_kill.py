@@ -39,15 +39,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 import torch
 import yaml
 
 from neurorecon.surrogates.training import RESUME_SUFFIX, read_curve
 
 from .conftest import (
-    ROOT, SNAKEMAKE, TINY, copy_workdir, output_of, result_files, result_stores, run_differences, run_snakemake,
-    snakemake_command, store_differences, temporaries,
+    ROOT,
+    SNAKEMAKE,
+    TINY,
+    copy_workdir,
+    output_of,
+    result_files,
+    result_stores,
+    run_differences,
+    run_snakemake,
+    snakemake_command,
+    store_differences,
+    temporaries,
 )
 
 pytestmark = [

@@ -23,8 +23,18 @@ import pytest
 import yaml
 
 from .conftest import (
-    SNAKEMAKE, TINY, PlannedJob, age, check_plan, copy_workdir, output_of, result_stores,
-    run_differences, run_many_prewarmed, run_snakemake, temporaries,
+    SNAKEMAKE,
+    TINY,
+    PlannedJob,
+    age,
+    check_plan,
+    copy_workdir,
+    output_of,
+    result_stores,
+    run_differences,
+    run_many_prewarmed,
+    run_snakemake,
+    temporaries,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed")]

@@ -5,8 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from neurorecon.models import get_model
 from neurorecon.io.stores import read_dataset
+from neurorecon.models import get_model
 
 from .conftest import ROOT, SNAKEMAKE
 from .conftest import run_snakemake as _snakemake

@@ -7,25 +7,25 @@ import numba
 from neurorecon.analysis import classify_store, regime_table, summary_lines
 from neurorecon.io.stores import provenance, read_dataset, write_dataset, write_table
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
-numba.set_num_threads(max(1, min(snakemake.threads, numba.config.NUMBA_NUM_THREADS)))  # noqa: F821
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+numba.set_num_threads(max(1, min(snakemake.threads, numba.config.NUMBA_NUM_THREADS)))
 
 
 def log(line):
     print(line, file=sys.stderr)
 
 
-trajectories = read_dataset(snakemake.input[0], kind="trajectories")  # noqa: F821
-regimes = classify_store(trajectories, lyapunov=snakemake.params.lyapunov, progress=log)  # noqa: F821
+trajectories = read_dataset(snakemake.input[0], kind="trajectories")
+regimes = classify_store(trajectories, lyapunov=snakemake.params.lyapunov, progress=log)
 regimes.attrs.update(
     provenance(
         seed=trajectories.attrs.get("seed"),
         config_hash=trajectories.attrs.get("config_hash", ""),
-        rule=snakemake.rule,  # noqa: F821
-        wildcards=dict(snakemake.wildcards),  # noqa: F821
+        rule=snakemake.rule,
+        wildcards=dict(snakemake.wildcards),
     )
 )
 for line in summary_lines(regimes):
     log(line)
-write_table(regime_table(regimes), snakemake.output.table)  # noqa: F821
-write_dataset(regimes, snakemake.output.regimes)  # noqa: F821
+write_table(regime_table(regimes), snakemake.output.table)
+write_dataset(regimes, snakemake.output.regimes)

@@ -3,23 +3,23 @@
 import sys
 
 from neurorecon.evaluation.compare import compare_stores, summarise
+from neurorecon.io.outputs import write_json
 from neurorecon.io.stores import read_dataset, write_table
 from neurorecon.surrogates.training_check import TrainingCheck
-from neurorecon.io.outputs import write_json
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
-inputs = snakemake.input  # noqa: F821
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+inputs = snakemake.input
 per_param, transitions = compare_stores(
     read_dataset(inputs.truth_regimes, kind="regimes"),
     read_dataset(inputs.surrogate_regimes, kind="regimes"),
     read_dataset(inputs.truth_traces, kind="trajectories"),
     read_dataset(inputs.surrogate_traces, kind="trajectories"),
-    train_values=snakemake.params.train_values,  # noqa: F821
+    train_values=snakemake.params.train_values,
 )
 summary = summarise(per_param, transitions)
-summary.update({key: value for key, value in dict(snakemake.wildcards).items()})  # noqa: F821
+summary.update({key: value for key, value in dict(snakemake.wildcards).items()})
 summary["training_check_passed"] = TrainingCheck.read(inputs.check).passed
-write_table(per_param, snakemake.output.table)  # noqa: F821
-write_json(snakemake.output.summary, summary)  # noqa: F821
+write_table(per_param, snakemake.output.table)
+write_json(snakemake.output.summary, summary)
 for key, value in summary.items():
     print(f"{key}: {value}")

@@ -7,7 +7,7 @@ from pathlib import Path
 from neurorecon.figures.style import save
 from neurorecon.figures.summary import seed_summary_figure
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
-summaries = [json.loads(Path(path).read_text()) for path in snakemake.input]  # noqa: F821
-figure = seed_summary_figure(summaries, snakemake.params.control_unit, snakemake.wildcards.dataset)  # noqa: F821
-save(figure, snakemake.output[0])  # noqa: F821
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+summaries = [json.loads(Path(path).read_text()) for path in snakemake.input]
+figure = seed_summary_figure(summaries, snakemake.params.control_unit, snakemake.wildcards.dataset)
+save(figure, snakemake.output[0])

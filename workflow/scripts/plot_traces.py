@@ -2,19 +2,19 @@
 
 import sys
 
-from neurorecon.figures.style import save
 from neurorecon.figures.comparison import example_traces_figure
+from neurorecon.figures.style import save
 from neurorecon.io.stores import read_dataset
 
-sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
-w = snakemake.wildcards  # noqa: F821
-inputs = snakemake.input  # noqa: F821
+sys.stderr = open(snakemake.log[0], "w", buffering=1)
+w = snakemake.wildcards
+inputs = snakemake.input
 figure = example_traces_figure(
     read_dataset(inputs.truth_traces, kind="trajectories"),
     read_dataset(inputs.surrogate_traces, kind="trajectories"),
     read_dataset(inputs.truth_regimes, kind="regimes"),
     read_dataset(inputs.surrogate_regimes, kind="regimes"),
-    snakemake.params.train_values,  # noqa: F821
+    snakemake.params.train_values,
     label=f"{w.surrogate} (seed {w.seed})",
 )
-save(figure, snakemake.output[0])  # noqa: F821
+save(figure, snakemake.output[0])

@@ -6,15 +6,15 @@ from pathlib import Path
 from neurorecon.surrogates.registry import get_family
 from neurorecon.surrogates.training import limit_threads
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
-limit_threads(snakemake.threads)  # noqa: F821
-family = get_family(snakemake.params.kind)  # noqa: F821
-settings = family.settings_type.from_dict(snakemake.params.settings, where="settings")  # noqa: F821
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+limit_threads(snakemake.threads)
+family = get_family(snakemake.params.kind)
+settings = family.settings_type.from_dict(snakemake.params.settings, where="settings")
 family.surrogate_type.train(
-    Path(snakemake.input.train),  # noqa: F821
+    Path(snakemake.input.train),
     settings,
-    int(snakemake.wildcards.seed),  # noqa: F821
-    snakemake.params.device,  # noqa: F821
-    Path(snakemake.output.checkpoint).parent,  # noqa: F821
+    int(snakemake.wildcards.seed),
+    snakemake.params.device,
+    Path(snakemake.output.checkpoint).parent,
     print,
 )

@@ -44,6 +44,7 @@ import numpy as np
 import xarray as xr
 
 from ..models import MODELS, get_model
+from ..units import per_time
 from .bifurcation import DEFAULT_K_MAX, bifurcation_data, bifurcation_dataset
 from .bursts import DEFAULT_MIN_RATIO, analyse_bursts
 from .lyapunov import lyapunov_ode
@@ -399,7 +400,7 @@ def classify_trajectories(
     peak[divergent] = np.nan
 
     time_unit = ds.attrs.get("time_unit", ds["time"].attrs.get("units", ""))
-    rate_unit = f"1/{time_unit}" if time_unit not in ("", "1") else "1"
+    rate_unit = per_time(time_unit)
     dims = ("param", "ic")
     out = xr.Dataset(
         {
@@ -508,7 +509,7 @@ def lyapunov_for_store(
         bound=model.divergence_bound, seed=seed,
     )
     dims = ("param", "ic")
-    unit = f"1/{model.time_unit}" if model.time_unit != "1" else "1"
+    unit = per_time(model.time_unit)
     return xr.Dataset(
         {
             "lyap_max": (dims, estimate.exponent.reshape(n_param, n_ic), {

@@ -4,7 +4,7 @@ Everything here compares arrays laid out like the stores: regimes (param, ic), t
 (param, ic, time), bifurcation ISIs (param, ic, k). Per control value the answer is one number or
 flag; :func:`compare_stores` gathers them into a tidy table and a per-dataset summary.
 
-Metrics (see DESIGN.md, "Comparison on held-out parameters"):
+Metrics (README, "Outputs", says how to read them):
 
 - regime agreement: the dominant regime over initial states is the same;
 - transitions: each transition of the truth's dominant regime is matched with the nearest

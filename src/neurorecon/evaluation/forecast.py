@@ -1,5 +1,5 @@
 """Short-term forecasts of held-out truth: how long a surrogate started from observed data stays
-close to what the real system did next (the "forecast horizon" of DESIGN.md).
+close to what the real system did next (the "forecast horizon").
 
 For every held-out (control value, initial state) of a truth trajectory store, ``n_starts`` start
 times are drawn; the surrogate receives the observations up to each start and predicts the next
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from .compare import forecast_horizon
 from ..surrogates.base import Surrogate
+from .compare import forecast_horizon
 
 
 def forecast_horizons(

@@ -20,17 +20,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import seaborn as sns  # noqa: E402
-import xarray as xr  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+import xarray as xr
+from matplotlib.figure import Figure
 
-from ..evaluation.compare import regime_confusion, seen_mask  # noqa: E402
-from ..dynamics.regimes import Regime  # noqa: E402
-from ..dynamics.transitions import dominant_regime  # noqa: E402
-from .style import PRETTY_UNITS, REGIME_LABELS, apply_style, axis_label, title  # noqa: E402
-from .truth import lyapunov_figure  # noqa: E402
+from ..dynamics.regimes import Regime
+from ..dynamics.transitions import dominant_regime
+from ..evaluation.compare import regime_confusion, seen_mask
+from .style import PRETTY_UNITS, REGIME_LABELS, apply_style, axis_label, title
+from .truth import lyapunov_figure
 
 EXAMPLE_IC = 0
 """Initial state whose traces :func:`example_traces_figure` shows (the surrogate's is an exact

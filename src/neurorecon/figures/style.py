@@ -14,13 +14,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import xarray as xr  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import seaborn as sns
+import xarray as xr
+from matplotlib.figure import Figure
 
-from ..dynamics.regimes import Regime  # noqa: E402
-from ..io.outputs import check_output, file_output, write_atomically  # noqa: E402
+from ..dynamics.regimes import Regime
+from ..io.outputs import check_output, file_output, write_atomically
 
 REGIME_COLORS = {
     Regime.REST: "#bdbdbd",

@@ -19,7 +19,9 @@ from matplotlib.patches import Patch
 
 from ..dynamics.excitability import Excitability
 from ..dynamics.regimes import Regime
+from ..units import per_time
 from .style import HERTZ_PER_RATE_UNIT, REGIME_COLORS, REGIME_LABELS, apply_style, axis_label, title
+
 
 def _control_label(ds: xr.Dataset) -> str:
     param = ds["param"]
@@ -123,7 +125,7 @@ def fi_curve_figure(ds: xr.Dataset, excitability: Excitability) -> Figure:
     apply_style()
     time_unit = ds.attrs.get("time_unit", "")
     scale = HERTZ_PER_RATE_UNIT.get(time_unit, 1.0)
-    rate_unit = "Hz" if time_unit in HERTZ_PER_RATE_UNIT else "1" if time_unit in ("", "1") else f"1/{time_unit}"
+    rate_unit = "Hz" if time_unit in HERTZ_PER_RATE_UNIT else per_time(time_unit)
     rate = ds["firing_rate"].transpose("param", "ic").values * scale
     param = ds["param"].values
     fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")

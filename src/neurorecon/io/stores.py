@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-import numpy as np
 import xarray as xr
 import zarr
 
@@ -54,7 +53,7 @@ def provenance(
     rule: str = "",
     wildcards: Mapping[str, str] | None = None,
 ) -> dict[str, object]:
-    """Provenance attrs every store carries (see DESIGN.md, "Stores")."""
+    """Provenance attrs every store carries (listed in README, "Outputs")."""
     attrs: dict[str, object] = {
         "neurorecon_version": __version__,
         "git_sha": git_sha(),

@@ -12,12 +12,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..models import get_model
-from .ensemble import SimulationSpec, simulate
-from .ensemble import ProgressCallback, resolve_times
 from ..io.stores import STATUS_FLAGS, StoreError, check_store_output, read_dataset, write_dataset
-from ..models import NeuronModel
-from .ensemble import SimulationResult
+from ..models import NeuronModel, get_model
+from .ensemble import ProgressCallback, SimulationResult, SimulationSpec, resolve_times, simulate
 
 
 def simulate_to_store(
@@ -32,7 +29,8 @@ def simulate_to_store(
 
     Checks the output path (output-path policy of :mod:`neurorecon.io.outputs`; ``overwrite`` as
     there) before integrating, and :func:`~neurorecon.simulate.simulate` checks the model and the
-    size of the work before allocating, so bad input fails fast; reports diverged trajectories through ``progress``. Returns the written path.
+    size of the work before allocating, so bad input fails fast; reports diverged trajectories
+    through ``progress``. Returns the written path.
     """
     model = get_model(model_name)
     output = check_store_output(output, "trajectories", overwrite=overwrite)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+
 class SettingsError(ValueError):
     """A settings value outside its allowed range; ``key`` is the dotted key, ``problem`` the text."""
 

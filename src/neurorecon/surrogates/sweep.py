@@ -17,6 +17,7 @@ import xarray as xr
 
 from ..dynamics.lyapunov import LyapunovEstimate
 from ..io.stores import STATUS_FLAGS
+from ..units import per_time
 from .base import Surrogate
 from .registry import load_surrogate
 
@@ -101,7 +102,7 @@ def sweep(
 
 def _lyapunov_variables(estimate: LyapunovEstimate, time_unit: str) -> dict[str, tuple]:
     """``lyap_max``, ``lyap_stderr``, ``lyap_converged`` (param, ic) as in the truth's regime store."""
-    unit = f"1/{time_unit}" if time_unit not in ("", "1") else "1"
+    unit = per_time(time_unit)
     dims = ("param", "ic")
     return {
         "lyap_max": (dims, estimate.exponent, {"units": unit, "long_name": "largest Lyapunov exponent (surrogate)"}),

@@ -4,17 +4,6 @@
 VAE_MAP = entries_of("vae_map")
 
 
-def latent_dims(wildcards):
-    return surrogate_settings(wildcards)["latent"]["dims"]
-
-
-def latent_files(name):
-    def files(wildcards):
-        return expand(f"{RUN}/vae/d{{dim}}/{name}", **wildcards, dim=latent_dims(wildcards))
-
-    return files
-
-
 rule train_vae:
     input:
         "results/{dataset}/truth/train.zarr",
@@ -42,7 +31,7 @@ rule train_vae:
 
 rule select_latent:
     input:
-        latent_files("vae_curve.tsv"),
+        lambda w: expand(f"{RUN}/vae/d{{dim}}/vae_curve.tsv", **w, dim=surrogate_settings(w)["latent"]["dims"]),
     output:
         choice=f"{RUN}/latent.json",
         figure=report(
@@ -69,7 +58,7 @@ rule train_map:
     input:
         train="results/{dataset}/truth/train.zarr",
         choice=f"{RUN}/latent.json",
-        vae=latent_files("vae.pt"),
+        vae=lambda w: expand(f"{RUN}/vae/d{{dim}}/vae.pt", **w, dim=surrogate_settings(w)["latent"]["dims"]),
     output:
         checkpoint=f"{RUN}/surrogate.pt",
         metadata=f"{RUN}/surrogate.json",

@@ -97,6 +97,13 @@ class Scaler:
         return cls(offset=float(data["offset"]), scale=float(data["scale"]))
 
 
+def heldback_samples(n_time: int, heldback_fraction: float) -> int:
+    """Samples held back at the end of a series of ``n_time`` samples: the last
+    ``heldback_fraction`` of it, at least one. The one split rule of the VAE, the map and the
+    config check."""
+    return max(1, round(heldback_fraction * n_time))
+
+
 @dataclass(frozen=True)
 class Segments:
     """The observed series of a trajectory store, one row per (control value, initial state).
@@ -122,7 +129,7 @@ class Segments:
         held back (e.g. for early stopping). Both parts keep all segments."""
         if not 0.0 < heldback_fraction < 1.0:
             raise EmbeddingError(f"held-back fraction must be in (0, 1), got {heldback_fraction}")
-        cut = self.n_time - max(1, round(heldback_fraction * self.n_time))
+        cut = self.n_time - heldback_samples(self.n_time, heldback_fraction)
         head = Segments(self.series[:, :cut], self.control, self.ic, self.sample_dt)
         tail = Segments(self.series[:, cut:], self.control, self.ic, self.sample_dt)
         return head, tail

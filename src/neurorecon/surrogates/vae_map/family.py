@@ -31,13 +31,13 @@ import torch
 import torch.nn.functional as F
 
 from ...dynamics.lyapunov import LyapunovEstimate, lyapunov_torch_map
-from .embedding import EmbeddingSpec, Scaler
-from ..training import CheckpointError, load_checkpoint, resolve_device, save_checkpoint, seed_everything
 from ..base import ObservedRollout, Surrogate
+from ..free_run import FreeRun, free_run
+from ..training import CheckpointError, load_checkpoint, resolve_device, save_checkpoint, seed_everything
+from .embedding import EmbeddingSpec, Scaler
+from .map_model import MapArchitecture, NeuralMap
 from .settings import VaeMapSettings
-from .neural_map import FreeRun, MapArchitecture, NeuralMap, free_run
 from .vae import Vae, VaeArchitecture, encode_means
-
 
 DECODE_CHUNK = 65_536
 """States decoded at a time (bounds the memory of the decoder's hidden activations)."""

@@ -12,12 +12,12 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 
-from ..training import read_curve  # noqa: E402
-from .selection import LatentChoice  # noqa: E402
+from ..training import read_curve
+from .selection import LatentChoice
 
 METRIC_LABELS = {
     "val_loss": "held-back loss (reconstruction + β·KL)",

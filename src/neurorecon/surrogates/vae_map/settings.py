@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..settings import CheckSettings, Settings, fraction, positive
+from .embedding import heldback_samples
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ READOUTS = ("best", "newest")
 
 
 COUPLING_NAMES = ("concat", "affine", "directional", "shift")
-"""Names of the control couplings of the neural map (the keys of ``neural_map.COUPLINGS``)."""
+"""Names of the control couplings of the neural map (the keys of ``map_model.COUPLINGS``)."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class MapSettings(Settings):
         depth: number of hidden layers of f.
         activation: activation function of f.
         coupling: how the control enters f, a key of
-            :data:`~neurorecon.surrogates.vae_map.neural_map.COUPLINGS`: ``concat`` (an extra MLP input),
+            :data:`~neurorecon.surrogates.vae_map.map_model.COUPLINGS`: ``concat`` (an extra MLP input),
             ``affine`` (f = g0(z) + p * g1(z), linear extrapolation in p), ``directional``
             (g1(z) = h(z) u along one learned direction u) or ``shift`` (g1 a constant vector).
         heldback_fraction: last fraction of every segment held back for early stopping.
@@ -246,7 +247,7 @@ class VaeMapSettings(Settings):
         """The delay window must fit in the held-back part of every training series (the VAE's
         validation windows come from there)."""
         span = (self.vae.embedding_dim - 1) * self.vae.delay + 1
-        heldback = max(1, round(self.vae.heldback_fraction * n_samples))
+        heldback = heldback_samples(n_samples, self.vae.heldback_fraction)
         if span > heldback:
             return [("vae.embedding_dim", (
                 f"the delay window spans {span} samples (embedding_dim {self.vae.embedding_dim}, delay "

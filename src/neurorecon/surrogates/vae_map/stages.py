@@ -25,22 +25,35 @@ from typing import Any
 import numpy as np
 import torch
 
-from .embedding import EmbeddingSpec, Scaler, Segments, delay_windows, segments_from_store
 from ...io.outputs import write_json
 from ...io.stores import read_dataset
-from ..training import (
-    RESUME_SUFFIX, CheckpointError, EpochRecord, Progress, ResumeFile, fingerprint, generator, load_checkpoint,
-    no_progress, read_curve, resolve_device, save_checkpoint, seed_everything, write_curve,
-)
 from ..base import STORE_ATTRS
 from ..registry import SURROGATE_CHECKPOINT
-from .neural_map import LatentSeries, NeuralMap, fit_map
+from ..training import (
+    RESUME_SUFFIX,
+    CheckpointError,
+    EpochRecord,
+    Progress,
+    ResumeFile,
+    fingerprint,
+    generator,
+    load_checkpoint,
+    no_progress,
+    read_curve,
+    resolve_device,
+    save_checkpoint,
+    seed_everything,
+    write_curve,
+)
 from ..training_check import training_truth
+from .embedding import EmbeddingSpec, Scaler, Segments, delay_windows, heldback_samples, segments_from_store
+from .family import VaeMapSurrogate
+from .map_model import NeuralMap
+from .map_training import LatentSeries, fit_map
 from .rollout_check import TrainingValueCheck
 from .selection import LatentChoice, choose_latent_dim
 from .settings import LatentSelection, MapSettings, VaeSettings
 from .vae import Vae, VaeArchitecture, encode_means, entry_errors, fit_vae
-from .family import VaeMapSurrogate
 
 VAE_CHECKPOINT = "vae"
 N_ANCHORS = 256
@@ -220,7 +233,7 @@ def readout_entry(vae: Vae, segments: Segments, scaler: Scaler, spec: EmbeddingS
 def _standardise(means: torch.Tensor, heldback_fraction: float) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(mean, std) over the fitted part of every segment of encoder means (n_seg, n_win, d), and
     the number of fitted windows per segment."""
-    cut = means.shape[1] - max(1, round(heldback_fraction * means.shape[1]))
+    cut = means.shape[1] - heldback_samples(means.shape[1], heldback_fraction)
     fitted = means[:, :cut].reshape(-1, means.shape[-1])
     return fitted.mean(dim=0), fitted.std(dim=0).clamp_min(1e-6), cut
 

@@ -20,7 +20,14 @@ import torch
 from torch import nn
 
 from ..training import (
-    EpochRecord, Progress, ResumeFile, Stopwatch, cosine_lr, records_from_state, records_state, restore_rng_state,
+    EpochRecord,
+    Progress,
+    ResumeFile,
+    Stopwatch,
+    cosine_lr,
+    records_from_state,
+    records_state,
+    restore_rng_state,
     rng_state,
 )
 from .mlp import mlp

@@ -7,13 +7,13 @@ from neurorecon.surrogates.vae_map.figures import latent_selection_figure, read_
 from neurorecon.surrogates.vae_map.settings import LatentSelection
 from neurorecon.surrogates.vae_map.stages import select_latent
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
-curves = list(snakemake.input)  # noqa: F821
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
+curves = list(snakemake.input)
 choice = select_latent(
-    curves, LatentSelection.from_dict(snakemake.params.settings, where="latent"),  # noqa: F821
-    out_json=snakemake.output.choice,  # noqa: F821
+    curves, LatentSelection.from_dict(snakemake.params.settings, where="latent"),
+    out_json=snakemake.output.choice,
 )
 print(f"chosen latent dimension d = {choice.latent_dim}; levels {choice.levels}")
-w = snakemake.wildcards  # noqa: F821
+w = snakemake.wildcards
 title = f"{w.dataset}, {w.surrogate}, seed {w.seed}"
-save(latent_selection_figure(read_curves(curves), choice, title), snakemake.output.figure)  # noqa: F821
+save(latent_selection_figure(read_curves(curves), choice, title), snakemake.output.figure)

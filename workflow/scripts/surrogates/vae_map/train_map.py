@@ -9,21 +9,21 @@ from neurorecon.surrogates.training import limit_threads
 from neurorecon.surrogates.vae_map.settings import MapSettings
 from neurorecon.surrogates.vae_map.stages import train_map
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)  # noqa: F821
+sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 logging.basicConfig(stream=sys.stdout, format="%(message)s")
 logging.getLogger("neurorecon").setLevel(logging.INFO)  # e.g. "resuming from epoch k"
-limit_threads(snakemake.threads)  # noqa: F821
-latent_dim = json.loads(Path(snakemake.input.choice).read_text())["latent_dim"]  # noqa: F821
-vae = next(path for path in snakemake.input.vae if Path(path).parent.name == f"d{latent_dim}")  # noqa: F821
+limit_threads(snakemake.threads)
+latent_dim = json.loads(Path(snakemake.input.choice).read_text())["latent_dim"]
+vae = next(path for path in snakemake.input.vae if Path(path).parent.name == f"d{latent_dim}")
 print(f"selected latent dimension d = {latent_dim}: {vae}")
 outputs = train_map(
-    snakemake.input.train,  # noqa: F821
+    snakemake.input.train,
     vae_checkpoint=vae,
-    settings=MapSettings.from_dict(snakemake.params.settings, where="map"),  # noqa: F821
-    seed=int(snakemake.wildcards.seed),  # noqa: F821
-    device=snakemake.params.device,  # noqa: F821
-    out_dir=Path(snakemake.output.curve).parent,  # noqa: F821
+    settings=MapSettings.from_dict(snakemake.params.settings, where="map"),
+    seed=int(snakemake.wildcards.seed),
+    device=snakemake.params.device,
+    out_dir=Path(snakemake.output.curve).parent,
     progress=lambda record: print(record.line()),
-    checkpoint=Path(snakemake.output.checkpoint).with_suffix(""),  # noqa: F821
+    checkpoint=Path(snakemake.output.checkpoint).with_suffix(""),
 )
 print(json.dumps(outputs.report, indent=1, default=str))

@@ -2,9 +2,8 @@
 
 import pytest
 
-from neurorecon.surrogates.vae_map.settings import (
-    LatentSelection, MapSettings, RolloutCheckSettings, SweepSettings, VaeMapSettings, VaeSettings,
-)
+from neurorecon.surrogates.settings import CheckSettings, SweepSettings
+from neurorecon.surrogates.vae_map.settings import LatentSelection, MapSettings, VaeMapSettings, VaeSettings
 
 
 def test_defaults_and_round_trip():
@@ -13,8 +12,8 @@ def test_defaults_and_round_trip():
     assert VaeMapSettings.from_dict(None) == defaults
     assert VaeMapSettings.from_dict(defaults.to_dict()) == defaults
     assert isinstance(defaults.vae.hidden, tuple) and isinstance(defaults.to_dict()["vae"]["hidden"], list)
-    assert defaults.map.check == RolloutCheckSettings()
-    assert defaults.sweep == SweepSettings()
+    assert defaults.map.check == CheckSettings()
+    assert set(defaults.to_dict()) == {"vae", "latent", "map"}  # the sweep is the entry's, any family
 
 
 def test_partial_mapping_overrides_only_given_keys():
@@ -48,7 +47,7 @@ def test_partial_mapping_overrides_only_given_keys():
         ({"map": {"horizon_start": 60}}, r"surrogates\.vae_map\.map\.horizon_start: must not exceed"),
         ({"map": {"check": {"transient_steps": 20000}}},
          r"surrogates\.vae_map\.map\.check\.transient_steps: must be below n_steps"),
-        ({"sweep": {"n_ic": 0}}, r"surrogates\.vae_map\.sweep\.n_ic: must be >= 1"),
+        ({"sweep": {"n_ic": 0}}, r"surrogates\.vae_map\.sweep: unknown key"),
         ({"map": []}, r"surrogates\.vae_map\.map: expected a mapping"),
     ],
 )
@@ -62,3 +61,9 @@ def test_direct_construction_is_checked_and_where_is_configurable():
         LatentSelection(rel_tol=-1.0)
     with pytest.raises(ValueError, match=r"^cfg\.epochs: must be >= 1"):
         MapSettings.from_dict({"epochs": -1}, where="cfg")
+
+
+def test_sweep_settings_build_from_a_mapping_with_dotted_key_errors():
+    assert SweepSettings.from_dict({"n_ic": 3}, where="surrogates.vm.sweep").n_ic == 3
+    with pytest.raises(ValueError, match=r"surrogates\.vm\.sweep\.n_ic: must be >= 1"):
+        SweepSettings.from_dict({"n_ic": 0}, where="surrogates.vm.sweep")

@@ -13,8 +13,8 @@ import torch
 from torch import nn
 
 from neurorecon.surrogates.vae_map.embedding import EmbeddingSpec, Scaler
-from neurorecon.surrogates import VaeMapSurrogate
-from neurorecon.surrogates.vae_map.neural_map import MapArchitecture, NeuralMap
+from neurorecon.surrogates.vae_map.family import VaeMapSurrogate
+from neurorecon.surrogates.vae_map.map_model import MapArchitecture, NeuralMap
 from neurorecon.surrogates.vae_map.stages import readout_entry
 from neurorecon.surrogates.vae_map.vae import Vae, VaeArchitecture, entry_errors
 

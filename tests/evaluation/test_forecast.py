@@ -3,11 +3,10 @@ frequency loses the truth sooner, diverged truth trajectories are left out."""
 
 import numpy as np
 import pytest
-import torch
 import xarray as xr
 
-from neurorecon.surrogates import ObservedRollout, Surrogate
 from neurorecon.evaluation.forecast import forecast_horizons, with_forecast_horizons
+from neurorecon.surrogates import Surrogate
 
 DT = 0.01
 OMEGA = np.array([2.0, 3.0, 5.0])  # rad per time unit, one per control value

@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
+from neurorecon.io.stores import StoreError, provenance, read_dataset, write_dataset
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, simulate
-from neurorecon.io.stores import StoreError, provenance, read_dataset, write_dataset
 from neurorecon.simulate.to_store import merge_trajectories, trajectories_dataset
 
 PROVENANCE_KEYS = {"neurorecon_version", "git_sha", "config_hash", "rule", "wildcards", "created_utc", "seed"}
@@ -28,7 +28,7 @@ def test_layout_units_and_provenance(tmp_path):
     assert ds["param"].attrs["control"] == "I"
     assert ds["time"].attrs["units"] == "1"
     assert "units" in ds["param"].attrs and "long_name" in ds["param"].attrs
-    assert PROVENANCE_KEYS <= set(ds.attrs)
+    assert set(ds.attrs) >= PROVENANCE_KEYS
     assert json.loads(ds.attrs["parameters"])["a"] == pytest.approx(0.7)
     assert ds.attrs["observed"] == "v"
     assert list(ds["state"].values) == ["v", "w"]

@@ -5,7 +5,13 @@ import pytest
 import xarray as xr
 
 from neurorecon.surrogates.vae_map.embedding import (
-    EmbeddingError, EmbeddingSpec, Scaler, delay_windows, n_windows, segments_from_store, window_ends,
+    EmbeddingError,
+    EmbeddingSpec,
+    Scaler,
+    delay_windows,
+    n_windows,
+    segments_from_store,
+    window_ends,
 )
 
 

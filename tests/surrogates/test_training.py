@@ -11,9 +11,24 @@ import torch
 
 from neurorecon.io.outputs import write_json
 from neurorecon.surrogates.training import (
-    FORMAT_VERSION, CheckpointError, EpochRecord, ResumeFile, checkpoint_paths, fingerprint, generator,
-    load_checkpoint, read_checkpoint_metadata, read_curve, records_from_state, records_state, resolve_device,
-    restore_rng_state, rng_state, save_checkpoint, seed_everything, write_curve,
+    FORMAT_VERSION,
+    CheckpointError,
+    EpochRecord,
+    ResumeFile,
+    checkpoint_paths,
+    fingerprint,
+    generator,
+    load_checkpoint,
+    read_checkpoint_metadata,
+    read_curve,
+    records_from_state,
+    records_state,
+    resolve_device,
+    restore_rng_state,
+    rng_state,
+    save_checkpoint,
+    seed_everything,
+    write_curve,
 )
 
 

@@ -4,11 +4,21 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from neurorecon.evaluation.compare import (
-    CompareSettings, compare_stores, isi_distance, lyapunov_sign, regime_agreement, regime_confusion, relative_error,
-    seen_mask, spectrum_hellinger, state_space_divergence, summarise, transition_errors,
-)
 from neurorecon.dynamics.regimes import Regime, regime_attrs
+from neurorecon.evaluation.compare import (
+    CompareSettings,
+    compare_stores,
+    isi_distance,
+    lyapunov_sign,
+    regime_agreement,
+    regime_confusion,
+    relative_error,
+    seen_mask,
+    spectrum_hellinger,
+    state_space_divergence,
+    summarise,
+    transition_errors,
+)
 
 R, B, T = int(Regime.REST), int(Regime.BURSTING), int(Regime.TONIC_SPIKING)
 PARAM = np.arange(10.0)

@@ -11,22 +11,23 @@ import xarray as xr
 
 from neurorecon.analysis import classify_store
 from neurorecon.dynamics import classify_trajectories
-from neurorecon.surrogates.vae_map.embedding import EmbeddingError
 from neurorecon.io.stores import StoreError, write_dataset
-from neurorecon.surrogates import (
-    FAMILIES, LatentSelection, MapSettings, RolloutCheckSettings, VaeMapSurrogate, VaeSettings, get_family,
-    load_surrogate, select_latent, sweep, train_map, train_vae,
-)
-from neurorecon.surrogates.vae_map.rollout_check import TrainingValueCheck, check_passed
-from neurorecon.surrogates.vae_map.stages import candidate_seeds
+from neurorecon.surrogates import FAMILIES, get_family, load_surrogate
+from neurorecon.surrogates.settings import CheckSettings
+from neurorecon.surrogates.sweep import sweep
 from neurorecon.surrogates.training import FORMAT_VERSION, CheckpointError, load_checkpoint, read_curve
+from neurorecon.surrogates.vae_map.embedding import EmbeddingError
+from neurorecon.surrogates.vae_map.family import VaeMapSurrogate
+from neurorecon.surrogates.vae_map.rollout_check import TrainingValueCheck
+from neurorecon.surrogates.vae_map.settings import LatentSelection, MapSettings, VaeSettings
+from neurorecon.surrogates.vae_map.stages import candidate_seeds, select_latent, train_map, train_vae
 
 VALUES = (1.0, 2.0)
 SAMPLE_DT = 0.01
 VAE = VaeSettings(embedding_dim=10, stride=2, hidden=(16, 16), epochs=3, batch_size=64)
 MAP = MapSettings(
     hidden=16, depth=1, epochs=3, batches_per_epoch=5, batch_size=16, horizon_start=2, horizon_max=4,
-    ramp_epochs=2, check_from_epoch=2, check=RolloutCheckSettings(n_steps=300, transient_steps=50, n_ic=2),
+    ramp_epochs=2, check_from_epoch=2, check=CheckSettings(n_steps=300, transient_steps=50, n_ic=2),
 )
 
 
@@ -90,7 +91,7 @@ def test_map_candidates_all_failing_are_all_trained_and_the_best_ranked_is_kept(
     check = json.loads(trained["outputs"].check.read_text())
     candidates = check["candidates"]
     assert not any(candidate["passed"] for candidate in candidates)  # the tiny map cannot pass
-    assert check_passed(trained["outputs"].check) is False
+    assert check["selected"]["passed"] is False
     assert [candidate["candidate"] for candidate in candidates] == list(range(MAP.candidates))
     assert [candidate["seed"] for candidate in candidates] == candidate_seeds(3, MAP.candidates)
     assert len(set(candidate_seeds(3, MAP.candidates))) == MAP.candidates
@@ -108,13 +109,6 @@ def test_map_candidates_all_failing_are_all_trained_and_the_best_ranked_is_kept(
     assert metadata["candidate_seed"] == chosen["seed"]
 
 
-def test_a_file_that_is_no_rollout_check_report_is_named(tmp_path):
-    path = tmp_path / "latent.json"
-    path.write_text(json.dumps({"latent_dim": 2}))
-    with pytest.raises(ValueError, match="latent.json.*not a rollout check report"):
-        check_passed(path)
-
-
 def test_map_candidates_stop_at_the_first_that_passes(trained, tmp_path, monkeypatch):
     calls = []
 
@@ -128,7 +122,7 @@ def test_map_candidates_stop_at_the_first_that_passes(trained, tmp_path, monkeyp
                         out_dir=tmp_path)
     check = json.loads(outputs.check.read_text())
     assert [c["passed"] for c in check["candidates"]] == [False, True]  # candidate 2 never trained
-    assert check["selected_candidate"] == 1 and check_passed(outputs.check) is True
+    assert check["selected_candidate"] == 1 and check["selected"]["passed"] is True
     assert check["candidates"][1]["epochs_trained"] == MAP.check_from_epoch  # stops at its first pass
     assert check["candidates"][0]["epochs_trained"] == MAP.epochs + MAP.extra_epochs
 

@@ -8,7 +8,7 @@ import yaml
 
 from neurorecon.config import DEFAULT_SCHEMA, ConfigError, chunks, control_values, load_yaml, validate_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = DEFAULT_SCHEMA
 
 VALID = {

@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from neurorecon.dynamics.regimes import Regime, regime_attrs
+from neurorecon.evaluation.compare import regime_confusion
 from neurorecon.figures import comparison as comparison_plots
 from neurorecon.figures import style
-from neurorecon.figures import truth as plots
-from neurorecon.evaluation.compare import regime_confusion
-from neurorecon.dynamics.regimes import Regime, regime_attrs
 
 R, T, B = int(Regime.REST), int(Regime.TONIC_SPIKING), int(Regime.BURSTING)
 PARAM = np.arange(12.0)

@@ -7,8 +7,15 @@ import pytest
 import xarray as xr
 
 from neurorecon.io.outputs import (
-    OutputError, check_output, file_output, folder_output, remove_stale_temporaries, store_output,
-    table_output, write_atomically, write_bytes,
+    OutputError,
+    check_output,
+    file_output,
+    folder_output,
+    remove_stale_temporaries,
+    store_output,
+    table_output,
+    write_atomically,
+    write_bytes,
 )
 from neurorecon.io.stores import StoreError, write_dataset, write_table
 

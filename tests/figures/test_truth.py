@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from neurorecon.figures import style
-from neurorecon.figures import truth as plots
 from neurorecon.dynamics.excitability import excitability_type
 from neurorecon.dynamics.regimes import Regime, regime_attrs
+from neurorecon.figures import style
+from neurorecon.figures import truth as plots
 
 
 @pytest.fixture

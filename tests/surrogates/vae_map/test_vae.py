@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import torch
 
+from neurorecon.surrogates.training import seed_everything
 from neurorecon.surrogates.vae_map.selection import choose_latent_dim
 from neurorecon.surrogates.vae_map.settings import LatentSelection, VaeSettings
 from neurorecon.surrogates.vae_map.vae import encode_means, fit_vae
-from neurorecon.surrogates.training import seed_everything
 
 D_E, PERIOD = 16, 12.0
 SETTINGS = VaeSettings(embedding_dim=D_E, hidden=(64, 64), epochs=25, batch_size=64, lr=3e-3, beta=1e-4)

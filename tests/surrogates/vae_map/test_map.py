@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from neurorecon.io.stores import STATUS_FLAGS
-from neurorecon.surrogates.vae_map.neural_map import (
-    COUPLINGS, LatentSeries, MapArchitecture, NeuralMap, fit_map, free_run, horizon,
-)
-from neurorecon.surrogates.vae_map.settings import COUPLING_NAMES, MapSettings
+from neurorecon.surrogates.free_run import free_run
 from neurorecon.surrogates.training import generator, seed_everything
+from neurorecon.surrogates.vae_map.map_model import COUPLINGS, MapArchitecture, NeuralMap
+from neurorecon.surrogates.vae_map.map_training import LatentSeries, fit_map, horizon
+from neurorecon.surrogates.vae_map.settings import COUPLING_NAMES, MapSettings
 
 TRAIN_R = np.array([2.8, 3.1, 3.3, 3.5])  # fixed point, period 2, period 2, period 4
 

@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from neurorecon.surrogates.vae_map.figures import latent_selection_figure, map_training_figure, read_curves  # noqa: E402
-from neurorecon.surrogates.vae_map.selection import choose_latent_dim  # noqa: E402
-from neurorecon.surrogates.vae_map.settings import LatentSelection  # noqa: E402
-from neurorecon.surrogates.training import EpochRecord, write_curve  # noqa: E402
+from neurorecon.surrogates.training import EpochRecord, write_curve
+from neurorecon.surrogates.vae_map.figures import latent_selection_figure, map_training_figure, read_curves
+from neurorecon.surrogates.vae_map.selection import choose_latent_dim
+from neurorecon.surrogates.vae_map.settings import LatentSelection
 
 
 def _vae_curve(path, d, level):

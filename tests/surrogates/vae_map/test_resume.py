@@ -10,8 +10,10 @@ import pytest
 import torch
 
 from neurorecon.io.stores import write_dataset
-from neurorecon.surrogates import MapSettings, RolloutCheckSettings, VaeSettings, train_map, train_vae
+from neurorecon.surrogates.settings import CheckSettings
 from neurorecon.surrogates.training import RESUME_SUFFIX, load_checkpoint, read_curve
+from neurorecon.surrogates.vae_map.settings import MapSettings, VaeSettings
+from neurorecon.surrogates.vae_map.stages import train_map, train_vae
 
 from .test_stages import _store
 
@@ -19,7 +21,7 @@ VAE = VaeSettings(embedding_dim=10, stride=2, hidden=(16,), epochs=4, batch_size
 MAP = MapSettings(
     hidden=16, depth=1, epochs=4, extra_epochs=2, batches_per_epoch=5, batch_size=16, horizon_start=2,
     horizon_max=4, ramp_epochs=2, check_from_epoch=2, checkpoint_every=2,
-    check=RolloutCheckSettings(n_steps=300, transient_steps=50, n_ic=2),
+    check=CheckSettings(n_steps=300, transient_steps=50, n_ic=2),
 )
 VOLATILE_COLUMNS = {"elapsed_s", "samples_per_s"}  # wall-clock times differ between any two runs
 

@@ -1,0 +1,7 @@
+"""Unit strings shared by every layer."""
+
+
+def per_time(time_unit: str) -> str:
+    """Unit of a rate (firing rate, Lyapunov exponent) in ``time_unit``: "1/ms", "1/s", or "1" for a
+    dimensionless time."""
+    return "1" if time_unit in ("", "1") else f"1/{time_unit}"
