@@ -26,6 +26,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 lint: setup
+	$(BIN)/ruff check .
 	$(BIN)/snakemake --lint
 
 clean:

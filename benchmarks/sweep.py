@@ -37,7 +37,7 @@ from neurorecon.surrogates.base import STORE_ATTRS, Surrogate
 from neurorecon.surrogates.registry import load_surrogate
 from neurorecon.surrogates.sweep import sweep
 from neurorecon.surrogates.vae_map.embedding import EmbeddingSpec, Scaler, delay_windows, segments_from_store
-from neurorecon.surrogates.vae_map.family import VaeMapSurrogate
+from neurorecon.surrogates.vae_map.family import VaeMapInfo, VaeMapSurrogate
 from neurorecon.surrogates.vae_map.map_model import MapArchitecture, NeuralMap
 from neurorecon.surrogates.vae_map.settings import MapSettings, VaeSettings
 from neurorecon.surrogates.vae_map.vae import Vae, VaeArchitecture, encode_means
@@ -76,8 +76,8 @@ def untrained_surrogate(seed: int = 0) -> VaeMapSurrogate:
             parameter.mul_(0.1)
         net.step_scale.copy_(z.diff(dim=1).reshape(-1, LATENT_DIM).std(0).clamp_min(1e-6))
     anchors = z.reshape(-1, LATENT_DIM)[torch.randperm(z.shape[0] * z.shape[1])[:N_ANCHORS]]
-    info = {"training_values": list(TRAIN_VALUES), "store_attrs": store_attrs, "seed": seed,
-            "ic_noise": map_settings.ic_noise, "bound": map_settings.bound}
+    info = VaeMapInfo(list(TRAIN_VALUES), store_attrs, ic_noise=map_settings.ic_noise, bound=map_settings.bound,
+                      seed=seed)
     return VaeMapSurrogate(vae, net, embedding, scaler, Scaler.fit(np.asarray(TRAIN_VALUES)), latent_mean,
                            latent_std, anchors, info)
 

@@ -166,3 +166,46 @@ def test_seed_limit_of_the_schema_is_the_models_limit():
     schema = yaml.safe_load(SCHEMA.read_text())
     assert schema["properties"]["seed"]["maximum"] == MAX_SEED
     assert schema["$defs"]["surrogate"]["properties"]["seeds"]["items"]["maximum"] == MAX_SEED
+
+
+def test_validating_a_study_imports_no_family_surrogate_and_no_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; from neurorecon.config import load_yaml, validate_config; "
+            f"validate_config(load_yaml({str(ROOT / 'config' / 'config.yaml')!r})); "
+            "print(sorted(m for m in sys.modules if m == 'torch' or m.endswith('vae_map.family')))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
+
+
+def _schema_keys(node, found=None):
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        for key, value in node.get("properties", {}).items():
+            found.add(key)
+            _schema_keys(value, found)
+        for value in node.get("$defs", {}).values():
+            _schema_keys(value, found)
+        if isinstance(node.get("additionalProperties"), dict):
+            _schema_keys(node["additionalProperties"], found)
+    return found
+
+
+def test_every_key_of_the_schema_is_documented_in_the_config_readme():
+    documented = (ROOT / "config" / "README.md").read_text()
+    missing = sorted(key for key in _schema_keys(yaml.safe_load(SCHEMA.read_text())) if f"`{key}" not in documented
+                     and f".{key}`" not in documented)
+    assert missing == []
+
+
+def test_every_shared_settings_field_is_documented_in_the_config_readme():
+    import dataclasses
+
+    from neurorecon.surrogates.settings import CheckSettings, SweepSettings
+
+    documented = (ROOT / "config" / "README.md").read_text()
+    for settings in (SweepSettings, CheckSettings):
+        missing = [f.name for f in dataclasses.fields(settings) if f"`{f.name}`" not in documented]
+        assert missing == [], settings.__name__

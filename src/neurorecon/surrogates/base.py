@@ -31,6 +31,11 @@ STORE_ATTRS = ("model", "observed", "spike_threshold", "time_unit", "sample_dt",
 """Descriptive attrs of the training store that a surrogate keeps and its sweeps carry."""
 
 
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, unreadable, of an unknown family, or written by an incompatible
+    format version."""
+
+
 @dataclass(frozen=True)
 class ObservedRollout:
     """Free-running traces of the observed variable over (control value, initial state).

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from .base import Surrogate
+from .base import CheckpointError, Surrogate
 
 SURROGATE_CHECKPOINT = "surrogate"
 """Checkpoint stem of a trained surrogate inside its run folder (``surrogate.pt`` + ``.json``)."""
@@ -103,16 +103,18 @@ def checkpoint_family(path: str | os.PathLike) -> str:
     """The family recorded in the metadata (``.json``) of the checkpoint at ``path``.
 
     Raises:
-        ValueError: missing or unreadable metadata, or no family recorded.
+        CheckpointError: missing or unreadable metadata, or no family recorded.
     """
     path = resolve_checkpoint(path)
     meta = (path.with_suffix("") if path.suffix in (".pt", ".json") else path).with_suffix(".json")
+    if not meta.exists():
+        raise CheckpointError(f"checkpoint {str(meta)!r} does not exist")
     try:
         family = json.loads(meta.read_text()).get("family")
     except (OSError, ValueError, AttributeError) as exc:
-        raise ValueError(f"checkpoint {str(meta)!r} is missing or unreadable: {exc}") from None
+        raise CheckpointError(f"checkpoint {str(meta)!r} is unreadable: {exc}") from None
     if not isinstance(family, str):
-        raise ValueError(f"checkpoint {str(meta)!r} records no surrogate family")
+        raise CheckpointError(f"checkpoint {str(meta)!r} records no surrogate family")
     return family
 
 
@@ -121,13 +123,13 @@ def load_surrogate(path: str | os.PathLike, device: str = "auto") -> Surrogate:
     the folder holding ``surrogate.pt``/``surrogate.json``), ready on ``device``.
 
     Raises:
-        ValueError: missing or unreadable checkpoint, or an unknown family (the family's ``load``
-            raises its own errors, e.g. an incompatible format version).
+        CheckpointError: missing or unreadable checkpoint, or an unknown family (the family's
+            ``load`` raises its own, e.g. for an incompatible format version).
     """
     path = resolve_checkpoint(path)
     family = checkpoint_family(path)
     try:
         entry = get_family(family)
     except ValueError:
-        raise ValueError(f"checkpoint {str(path)!r} has unknown surrogate family {family!r}") from None
+        raise CheckpointError(f"checkpoint {str(path)!r} has unknown surrogate family {family!r}") from None
     return entry.surrogate_type.load(path, device)

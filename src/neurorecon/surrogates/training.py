@@ -32,13 +32,10 @@ import torch
 
 from .. import __version__
 from ..io.outputs import json_safe, write_bytes, write_json
+from .base import CheckpointError
 
 FORMAT_VERSION = 1
 """Version of the checkpoint layout written by :func:`save_checkpoint`; bump on incompatible change."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that is missing, unreadable, or written by an incompatible format version."""
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from neurorecon.surrogates.vae_map.embedding import EmbeddingSpec, Scaler
-from neurorecon.surrogates.vae_map.family import VaeMapSurrogate
+from neurorecon.surrogates.vae_map.family import VaeMapInfo, VaeMapSurrogate
 from neurorecon.surrogates.vae_map.map_model import MapArchitecture, NeuralMap
 from neurorecon.surrogates.vae_map.stages import readout_entry
 from neurorecon.surrogates.vae_map.vae import Vae, VaeArchitecture, entry_errors
@@ -40,9 +40,7 @@ def _identity_vae() -> Vae:
 
 
 def _exact_surrogate(entry: int | None) -> VaeMapSurrogate:
-    info = {"store_attrs": {"sample_dt": 1.0}, "training_values": [0.0], "bound": 10.0, "ic_noise": 0.0}
-    if entry is not None:
-        info["readout_entry"] = entry
+    info = VaeMapInfo([0.0], {"sample_dt": 1.0}, ic_noise=0.0, bound=10.0, readout_entry=entry)
     surrogate = VaeMapSurrogate(
         _identity_vae(), NeuralMap(MapArchitecture(DIM, 4, 1)), EmbeddingSpec(DIM, 1), Scaler(0.0, 1.0),
         Scaler(0.0, 1.0), torch.zeros(DIM), torch.ones(DIM), torch.zeros(1, DIM), info)

@@ -9,7 +9,7 @@ Coordinates:
 - the control value p (control unit) is scaled by the control :class:`Scaler` fitted on the
   training values before entering the map;
 - decoding z returns the observed value at one entry j of the decoded window, the **readout
-  entry** (``info["readout_entry"]``; the last one, the newest sample, where it is missing), in the
+  entry** (``info.readout_entry``; the last one, the newest sample, where it is missing), in the
   observed unit. An entry inside the window is reconstructed far better than the newest sample
   (the window's edges are the hardest to reconstruct): it keeps spike peaks above the spike
   threshold. The observed series decoded from the states z[n] then lags them by
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,6 +40,43 @@ from .map_model import MapArchitecture, NeuralMap
 from .settings import VaeMapSettings
 from .vae import Vae, VaeArchitecture, encode_means
 
+
+@dataclass(frozen=True)
+class VaeMapInfo:
+    """What a ``vae_map`` surrogate records besides its weights and geometry (checkpoint metadata
+    keys of the same names).
+
+    Attributes:
+        training_values: control values of the training data, control unit.
+        store_attrs: descriptive attrs of the training store (``STORE_ATTRS`` and ``observed_unit``).
+        ic_noise: std of the Gaussian noise added to all but the first initial state (standardised
+            latent units).
+        bound: |standardised latent component| above which a free run counts as unbounded.
+        seed: training seed; None when not recorded.
+        settings: the ``vae`` and ``map`` settings the surrogate was trained with.
+        readout_entry: window entry decoded as the observed value; None: the newest entry.
+        selected_candidate, candidate_seed, selected_epoch: the map candidate kept, its seed and epoch.
+    """
+
+    training_values: list[float]
+    store_attrs: dict[str, Any]
+    ic_noise: float
+    bound: float
+    seed: int | None = None
+    settings: dict[str, Any] | None = None
+    readout_entry: int | None = None
+    selected_candidate: int | None = None
+    candidate_seed: int | None = None
+    selected_epoch: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VaeMapInfo:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
 DECODE_CHUNK = 65_536
 """States decoded at a time (bounds the memory of the decoder's hidden activations)."""
 
@@ -54,8 +92,7 @@ class VaeMapSurrogate(Surrogate):
         control_scaler: scaling of the control parameter.
         latent_mean, latent_std: (d,) standardisation of the encoder means.
         anchors: (n_anchor, d) standardised encodings of training windows (initial states).
-        info: metadata: ``store_attrs``, ``training_values``, ``seed``, ``settings``, ``ic_noise``,
-            ``bound``, ``readout_entry`` (optional) and whatever the training stage records.
+        info: the :class:`VaeMapInfo` recorded with the surrogate.
     """
 
     family: ClassVar[str] = "vae_map"
@@ -89,7 +126,7 @@ class VaeMapSurrogate(Surrogate):
         latent_mean: torch.Tensor,
         latent_std: torch.Tensor,
         anchors: torch.Tensor,
-        info: dict[str, Any],
+        info: VaeMapInfo,
     ) -> None:
         self.vae = vae.eval()
         self.net = net.eval()
@@ -103,11 +140,11 @@ class VaeMapSurrogate(Surrogate):
 
     @property
     def store_attrs(self) -> dict[str, Any]:
-        return dict(self.info["store_attrs"])
+        return dict(self.info.store_attrs)
 
     @property
     def training_values(self) -> np.ndarray:
-        return np.asarray(self.info["training_values"], dtype=np.float64)
+        return np.asarray(self.info.training_values, dtype=np.float64)
 
     @property
     def device(self) -> torch.device:
@@ -120,7 +157,7 @@ class VaeMapSurrogate(Surrogate):
     @property
     def readout_entry(self) -> int:
         """Window entry (0 .. D_e - 1) decoded as the observed value; the newest where not recorded."""
-        return int(self.info.get("readout_entry", self.embedding.dim - 1))
+        return self.embedding.dim - 1 if self.info.readout_entry is None else int(self.info.readout_entry)
 
     @property
     def readout_lag(self) -> int:
@@ -143,10 +180,10 @@ class VaeMapSurrogate(Surrogate):
 
     def initial_states(self, n_ic: int, seed: int) -> torch.Tensor:
         """(n_ic, d) initial states: random training encodings, the first exact, the others with
-        Gaussian noise of std ``info["ic_noise"]`` (standardised latent units) added."""
+        Gaussian noise of std ``info.ic_noise`` (standardised latent units) added."""
         gen = np.random.default_rng(seed)
         pick = gen.choice(self.anchors.shape[0], size=n_ic, replace=n_ic > self.anchors.shape[0])
-        noise = gen.standard_normal((n_ic, self.latent_dim)) * float(self.info["ic_noise"])
+        noise = gen.standard_normal((n_ic, self.latent_dim)) * float(self.info.ic_noise)
         noise[0] = 0.0
         return self.anchors[torch.as_tensor(pick, device=self.device)] + torch.as_tensor(
             noise, dtype=self.anchors.dtype, device=self.device)
@@ -161,7 +198,7 @@ class VaeMapSurrogate(Surrogate):
         inference_step = getattr(self.net, "inference_step", None)  # absent on a substituted plain module
         step = inference_step() if inference_step is not None else self.net
         return free_run(step, z0, self._scaled_control(control, z0), n_steps, transient_steps,
-                        float(self.info["bound"]))
+                        float(self.info.bound))
 
     def decode_run(self, result: FreeRun) -> tuple[np.ndarray, np.ndarray]:
         """(batch, n_steps) float32 observed traces (NaN where diverged) and (batch,) int8 status."""
@@ -250,7 +287,7 @@ class VaeMapSurrogate(Surrogate):
             "observed_scaler": self.observed_scaler.to_dict(),
             "control_scaler": self.control_scaler.to_dict(),
             "latent_dim": self.latent_dim,
-            **self.info,
+            **self.info.to_dict(),
         }
         save_checkpoint(path, states, metadata)
 
@@ -269,7 +306,7 @@ class VaeMapSurrogate(Surrogate):
         net.load_state_dict(states["map"])
         keys = {"family", "component", "vae_architecture", "map_architecture", "embedding", "observed_scaler",
                 "control_scaler", "latent_dim", "format_version", "neurorecon_version", "torch_version"}
-        info = {key: value for key, value in metadata.items() if key not in keys}
+        info = VaeMapInfo.from_dict({key: value for key, value in metadata.items() if key not in keys})
         return cls(
             vae, net, EmbeddingSpec.from_dict(metadata["embedding"]), Scaler.from_dict(metadata["observed_scaler"]),
             Scaler.from_dict(metadata["control_scaler"]), states["latent"]["mean"], states["latent"]["std"],

@@ -47,7 +47,7 @@ from ..training import (
 )
 from ..training_check import training_truth
 from .embedding import EmbeddingSpec, Scaler, Segments, delay_windows, heldback_samples, segments_from_store
-from .family import VaeMapSurrogate
+from .family import VaeMapInfo, VaeMapSurrogate
 from .map_model import NeuralMap
 from .map_training import LatentSeries, fit_map
 from .rollout_check import TrainingValueCheck
@@ -294,16 +294,16 @@ def train_map(
     control_scaler = Scaler.fit(values)
     series = LatentSeries((means - latent_mean) / latent_std, _tensor(control_scaler.transform(segments.control), dev))
     anchors = _pick_states(series.z, np.arange(series.z.shape[0]), N_ANCHORS, cut, np.random.default_rng(seed))
-    info = {
-        "training_values": values.tolist(),
-        "store_attrs": store_attrs,
-        "seed": seed,
-        "settings": {"vae": vae_meta["settings"]["vae"], "map": settings.to_dict()},
-        "ic_noise": settings.ic_noise,
-        "bound": settings.bound,
-        "readout_entry": readout_entry(vae, segments, scaler, spec, VaeSettings.from_dict(vae_meta["settings"]["vae"]),
-                                       settings.readout, dev),
-    }
+    info = VaeMapInfo(
+        training_values=values.tolist(),
+        store_attrs=store_attrs,
+        ic_noise=settings.ic_noise,
+        bound=settings.bound,
+        seed=seed,
+        settings={"vae": vae_meta["settings"]["vae"], "map": settings.to_dict()},
+        readout_entry=readout_entry(vae, segments, scaler, spec, VaeSettings.from_dict(vae_meta["settings"]["vae"]),
+                                    settings.readout, dev),
+    )
 
     def surrogate(net: NeuralMap) -> VaeMapSurrogate:
         return VaeMapSurrogate(vae, net, spec, scaler, control_scaler, latent_mean, latent_std, anchors, info)
@@ -331,7 +331,7 @@ def train_map(
             break
     chosen = max(range(len(fits)), key=lambda index: fits[index].key)
     fit = fits[chosen]
-    info.update(selected_candidate=chosen, candidate_seed=seeds[chosen], selected_epoch=fit.selected_epoch)
+    info = replace(info, selected_candidate=chosen, candidate_seed=seeds[chosen], selected_epoch=fit.selected_epoch)
     checkpoint = out_dir / SURROGATE_CHECKPOINT if checkpoint is None else Path(checkpoint)
     surrogate(fit.net).save(checkpoint)
     curve = write_curve(out_dir / "map_curve.tsv", [_with_candidate(record, index) for index, candidate in
