@@ -5,18 +5,10 @@ import pytest
 
 from neurorecon.dynamics import Regime, classify_trajectories, excitability_type, lyapunov_for_store
 from neurorecon.models import get_model
-from neurorecon.simulate import SimulationSpec, simulate
-from neurorecon.simulate.to_store import trajectories_dataset
 
 
-def store(name, values, n_ic=1, parameter_set=None, **times):
-    model = get_model(name)
-    spec = SimulationSpec(control_values=values, n_ic=n_ic, seed=1, parameter_set=parameter_set, **times)
-    return trajectories_dataset(model, simulate(model, spec), parameter_set or model.default_set)
-
-
-def test_srk_rest_bursting_tonic_and_their_exponents():
-    ds = store("srk", [-47.0, -38.0, -28.0], duration=300.0)
+def test_srk_rest_bursting_tonic_and_their_exponents(trajectory_store):
+    ds = trajectory_store("srk", [-47.0, -38.0, -28.0], duration=300.0)
     lyap = lyapunov_for_store(ds, duration=150.0)
     out = classify_trajectories(ds, lyap)
     assert out["regime"].values[:, 0].tolist() == [Regime.REST, Regime.BURSTING, Regime.TONIC_SPIKING]
@@ -26,9 +18,9 @@ def test_srk_rest_bursting_tonic_and_their_exponents():
     assert out["lyap_max"].attrs["units"] == "1/s" and out.attrs["lyap_duration"] == 150.0
 
 
-def test_hodgkin_huxley_tonic_at_10_and_type_two_onset_between_6_and_7():
+def test_hodgkin_huxley_tonic_at_10_and_type_two_onset_between_6_and_7(trajectory_store):
     current = np.arange(4.0, 12.01, 0.25)
-    out = classify_trajectories(store("hh", current, n_ic=2, transient=100.0, duration=400.0))
+    out = classify_trajectories(trajectory_store("hh", current, n_ic=2, transient=100.0, duration=400.0))
     assert (out["regime"].sel(param=10.0).values == Regime.TONIC_SPIKING).all()
     result = excitability_type(current, out["firing_rate"].max("ic").values)
     assert result.type == "II" and 6.0 <= result.onset <= 7.0
@@ -37,15 +29,15 @@ def test_hodgkin_huxley_tonic_at_10_and_type_two_onset_between_6_and_7():
 @pytest.mark.parametrize(
     ("parameter_set", "kind", "low", "high"), [("snic", "I", 35.0, 45.0), ("hopf", "II", 85.0, 100.0)]
 )
-def test_morris_lecar_excitability(parameter_set, kind, low, high):
+def test_morris_lecar_excitability(trajectory_store, parameter_set, kind, low, high):
     current = np.arange(0.0, 120.01, 2.5)
-    out = classify_trajectories(store("morris_lecar", current, parameter_set=parameter_set, duration=3000.0))
+    out = classify_trajectories(trajectory_store("morris_lecar", current, parameter_set=parameter_set, duration=3000.0))
     result = excitability_type(current, out["firing_rate"].max("ic").values)
     assert result.type == kind and low <= result.onset <= high
 
 
-def test_hindmarsh_rose_bursting_and_chaos():
-    ds = store("hindmarsh_rose", [2.0, 3.1], n_ic=2, duration=3000.0)
+def test_hindmarsh_rose_bursting_and_chaos(trajectory_store):
+    ds = trajectory_store("hindmarsh_rose", [2.0, 3.1], n_ic=2, duration=3000.0)
     out = classify_trajectories(ds, lyapunov_for_store(ds))
     assert (out["regime"].values[0] == Regime.BURSTING).all()
     assert (out["spikes_per_burst"].values[0] == 2).all()
@@ -53,8 +45,8 @@ def test_hindmarsh_rose_bursting_and_chaos():
     assert (out["lyap_max"].values[1] > 0.002).all()  # about 0.01 per time unit
 
 
-def test_lyapunov_for_store_needs_final_states():
-    ds = store("fitzhugh_nagumo", [0.5], duration=100.0)
+def test_lyapunov_for_store_needs_final_states(trajectory_store):
+    ds = trajectory_store("fitzhugh_nagumo", [0.5], duration=100.0)
     with pytest.raises(ValueError, match="final_state"):
         lyapunov_for_store(ds.drop_vars("final_state"))
 
@@ -70,13 +62,13 @@ MIN_RECORD_CASES = [
 
 
 @pytest.mark.parametrize(("name", "parameter_set", "values"), MIN_RECORD_CASES)
-def test_min_record_decides_the_regimes_of_a_record_five_times_longer(name, parameter_set, values):
+def test_min_record_decides_the_regimes_of_a_record_five_times_longer(trajectory_store, name, parameter_set, values):
     model = get_model(name)
-    short = classify_trajectories(store(name, values, n_ic=2, parameter_set=parameter_set,
+    short = classify_trajectories(trajectory_store(name, values, n_ic=2, parameter_set=parameter_set,
                                         duration=model.min_record))
-    long = classify_trajectories(store(name, values, n_ic=2, parameter_set=parameter_set,
+    long = classify_trajectories(trajectory_store(name, values, n_ic=2, parameter_set=parameter_set,
                                        duration=5 * model.min_record))
     assert short["regime"].values.tolist() == long["regime"].values.tolist()
     assert len(np.unique(long["regime"].values)) >= 2  # the values straddle a transition
     with pytest.raises(ValueError, match=f"at least {model.min_record:g} {model.time_label}"):
-        classify_trajectories(store(name, values[:1], parameter_set=parameter_set, duration=0.5 * model.min_record))
+        classify_trajectories(trajectory_store(name, values[:1], parameter_set=parameter_set, duration=0.5 * model.min_record))

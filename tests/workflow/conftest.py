@@ -108,13 +108,13 @@ print(json.dumps(codes))
 def run_many_prewarmed(calls: list[tuple[Path, tuple[str, ...]]], out_dir: Path, surrogates: bool = False,
                        timeout: float = 300) -> list[subprocess.CompletedProcess]:
     """Like :func:`run_many`, but every call is a fork of one process that imported Snakemake,
-    ``neurorecon.config`` (and ``neurorecon.surrogates`` with ``surrogates``) once: the same
+    ``neurorecon.config`` (and the ``vae_map`` family with ``surrogates``) once: the same
     ``snakemake`` entry point and arguments, without paying the imports per call. The returned
     processes have the whole output in ``stdout`` (stdout and stderr interleaved) and empty ``stderr``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [[snakemake_command(workdir, *args), str(out_dir / f"call-{index}.out")]
             for index, (workdir, args) in enumerate(calls)]
-    preload = ["neurorecon.config", "neurorecon.models"] + (["neurorecon.surrogates"] if surrogates else [])
+    preload = ["neurorecon.config", "neurorecon.models"] + (["neurorecon.surrogates.vae_map.family"] if surrogates else [])
     driver = subprocess.run(
         [sys.executable, "-c", _PREWARMED], input=json.dumps([jobs, PARALLEL_RUNS, preload]),
         capture_output=True, text=True, timeout=timeout,

@@ -189,11 +189,12 @@ S = "surrogates.vm.settings"
 SURROGATE_PLANS = [
     Plan.of("unchanged", {}, set(), set()),
     Plan.of("sweep-n-steps", {"surrogates.vm.sweep.n_steps": 200}, {"sweep_surrogate"}, SWEEP_TAIL),
-    Plan.of("map-epochs", {f"{S}.map.epochs": 2}, {"train_map"}, {"plot_training"} | SWEEP_TAIL),
+    Plan.of("map-epochs", {f"{S}.map.epochs": 2}, {"train_map"}, {"plot_training", "check_training"} | SWEEP_TAIL),
     Plan.of("latent-rel-tol", {f"{S}.latent.rel_tol": 0.5}, {"select_latent"},
-            {"train_map", "plot_training"} | SWEEP_TAIL),
+            {"train_map", "plot_training", "check_training"} | SWEEP_TAIL),
     Plan.of("vae-epochs", {f"{S}.vae.epochs": 2}, {"train_vae[d2]", "train_vae[d3]"},
-            {"select_latent", "train_map", "plot_training"} | SWEEP_TAIL),
+            {"select_latent", "train_map", "plot_training", "check_training"} | SWEEP_TAIL),
+    Plan.of("check-n-ic", {"surrogates.vm.check.n_ic": 2}, {"check_training"}, {"compare", "plot_summary", "aggregate"}),
     # A new held-out grid: held-out truth and the sweep (which also reads the held-out truth for its
     # forecasts, so Snakemake names the new input rather than the params), no training.
     Plan.of("heldout-num", {f"{FHN}.heldout.num": 6},
@@ -216,7 +217,8 @@ def surrogate_study(tiny_reference, tmp_path_factory) -> tuple[Path, dict]:
     assert plan.returncode == 0, output_of(plan)[-4000:]
     jobs = check_plan(output_of(plan))
     assert {job.rule for job in jobs} == {
-        "train_vae", "select_latent", "train_map", "plot_training", *SWEEP_TAIL, "all"}, output_of(plan)[-4000:]
+        "train_vae", "select_latent", "train_map", "plot_training", "check_training", *SWEEP_TAIL, "all"
+    }, output_of(plan)[-4000:]
     # Placeholders for every surrogate output, older than the truth, so --touch visits every job.
     for job in jobs:
         for output in job.outputs:
