@@ -25,6 +25,8 @@ from .io.stores import (
     write_table,
 )
 from .models import MODELS, ModelError, get_model
+from .recordings.cli import add_recording_parser
+from .recordings.recording import RecordingError
 from .simulate import SimulationSpec
 from .simulate.ensemble import check_size
 from .simulate.to_store import mismatches, simulate_to_store
@@ -309,6 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="output folder: new, empty or an earlier training output "
                               "(default results/DATASET/SURROGATE/seedSEED)")
     p_train.set_defaults(func=cmd_train)
+
+    add_recording_parser(sub)
     return parser
 
 
@@ -328,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(_attach_negative_values(sys.argv[1:] if argv is None else argv))
     try:
         return args.func(args)
-    except (ModelError, StoreError, OutputError, UsageError) as exc:
+    except (ModelError, StoreError, OutputError, UsageError, RecordingError) as exc:
         print(f"neurorecon {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

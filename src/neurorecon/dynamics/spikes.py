@@ -6,6 +6,8 @@ below ``threshold - hysteresis``, so ripples and noise around the threshold coun
 hysteresis is scale-aware: by default a fraction of each trace's peak-to-peak range.
 
 Batches of traces are processed by a compiled kernel; results come back as NaN-padded arrays.
+Recordings, whose membrane can sit depolarised for a whole step, use :func:`detect_peaks` instead:
+peaks of a given prominence and height.
 """
 
 from __future__ import annotations
@@ -183,3 +185,51 @@ def isi_statistics(spike_times: np.ndarray) -> tuple[np.ndarray, float, float]:
     rate = 1.0 / mean if mean > 0 else float("nan")
     cv = float(isis.std() / mean) if isis.size >= 2 and mean > 0 else float("nan")
     return isis, rate, cv
+
+
+def detect_peaks(
+    x: np.ndarray,
+    t: np.ndarray,
+    prominence: float,
+    height: float,
+    min_interval: float,
+) -> SpikeTrains:
+    """Detect spikes as prominent peaks (for recordings, whose baseline moves with the stimulus).
+
+    A spike is a local maximum that rises at least ``prominence`` above the higher of the two
+    lowest points separating it from higher peaks on either side (``scipy.signal.find_peaks``), and
+    above ``height``; of peaks closer than ``min_interval``, only the highest counts (a noisy,
+    flat-topped peak counts once). Unlike :func:`detect_spikes`, no fixed threshold has to be crossed
+    from below: spikes riding on a depolarised membrane whose troughs stay above any usual
+    threshold still count.
+
+    Args:
+        x: (n_trace, n_time) or (n_time,) finite samples of the observed variable.
+        t: (n_time,) evenly spaced sample times.
+        prominence: smallest prominence, in the unit of ``x``.
+        height: smallest peak value, in the unit of ``x``.
+        min_interval: smallest time between two spikes, in the unit of ``t`` (> 0).
+
+    Returns:
+        :class:`SpikeTrains` with ``times`` the peak sample times and ``peaks`` the peak values.
+    """
+    # imported here, not at the top: scipy.signal takes about a second to import
+    from scipy.signal import find_peaks
+
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    t = np.asarray(t, dtype=np.float64)
+    if x.shape[1] != t.shape[0]:
+        raise ValueError(f"trace length {x.shape[1]} differs from the number of times {t.shape[0]}")
+    if not min_interval > 0:
+        raise ValueError(f"min_interval must be > 0, got {min_interval}")
+    step = float(t[1] - t[0]) if t.size > 1 else 1.0
+    distance = max(1, int(np.ceil(min_interval / step)))
+    found = [find_peaks(row, height=height, prominence=prominence, distance=distance)[0] for row in x]
+    counts = np.array([index.size for index in found], dtype=np.int64)
+    width = int(counts.max(initial=0))
+    times = np.full((x.shape[0], width), np.nan)
+    peaks = np.full((x.shape[0], width), np.nan)
+    for row, index in enumerate(found):
+        times[row, : index.size] = t[index]
+        peaks[row, : index.size] = x[row, index]
+    return SpikeTrains(times=times, peaks=peaks, counts=counts)

@@ -1,0 +1,1 @@
+"""Tests of reading real recordings and their step features; helpers that build small files."""
