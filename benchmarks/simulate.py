@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numba
@@ -37,7 +38,13 @@ import numpy as np
 from neurorecon.dynamics.spikes import threshold_crossings
 from neurorecon.models import get_model
 from neurorecon.models.base import NeuronModel
-from neurorecon.simulate import SimulationSpec, dopri5, reference_trajectory, rk4, simulate
+from neurorecon.simulate import (
+    SimulationSpec,
+    dopri5,
+    reference_trajectory,
+    rk4,
+    simulate,
+)
 from neurorecon.simulate.kernels import compiled
 
 # Simulated time per trajectory (model units) and spiking control values used for calibration.
@@ -185,8 +192,8 @@ def compare_with_c(model, values: np.ndarray, duration: float, workdir: Path) ->
     rk4_steps = round(duration / model.dt) * values.size
     print(f"-- numba vs hand-written C (best of 3), {values.size} trajectories:")
     for threads in range(1, max_threads + 1):
-        numba_out, numba_counts, numba_s = best_of(3, lambda: numba_dopri5(model, y0, params, threads, duration))
-        c_out, c_counts, c_s = best_of(3, lambda: c.dopri5(model, y0, params, threads, duration))
+        numba_out, numba_counts, numba_s = best_of(3, partial(numba_dopri5, model, y0, params, threads, duration))
+        c_out, c_counts, c_s = best_of(3, partial(c.dopri5, model, y0, params, threads, duration))
         steps, evaluations = numba_counts[:, 0].sum(), numba_counts[:, 2].sum()
         same = "same steps" if np.array_equal(numba_counts[:, :2], c_counts[:, :2]) else (
             f"steps differ (C {c_counts[:, 0].sum()})")
@@ -195,8 +202,8 @@ def compare_with_c(model, values: np.ndarray, duration: float, workdir: Path) ->
               f"{1e9 * numba_s / evaluations:5.1f} ns/rhs; C {1e9 * c_s / steps:6.1f} ns/step "
               f"{1e9 * c_s / evaluations:5.1f} ns/rhs; numba/C {numba_s / c_s:.2f} "
               f"({steps} steps, {evaluations} rhs, {same}, samples differ by <= {deviation:.1e})")
-        numba_s = best_of(3, lambda: numba_rk4(model, y0, params, threads, duration))
-        c_s = best_of(3, lambda: c.rk4(model, y0, params, threads, duration))
+        numba_s = best_of(3, partial(numba_rk4, model, y0, params, threads, duration))
+        c_s = best_of(3, partial(c.rk4, model, y0, params, threads, duration))
         print(f"   rk4,    {threads} thread(s): numba {1e9 * numba_s / rk4_steps:6.1f} ns/step "
               f"{1e9 * numba_s / (4 * rk4_steps):5.1f} ns/rhs; C {1e9 * c_s / rk4_steps:6.1f} ns/step "
               f"{1e9 * c_s / (4 * rk4_steps):5.1f} ns/rhs; numba/C {numba_s / c_s:.2f}")
@@ -204,8 +211,8 @@ def compare_with_c(model, values: np.ndarray, duration: float, workdir: Path) ->
     for n in TRAJECTORY_COUNTS:
         cells = []
         for threads in range(1, max_threads + 1):
-            _, counts, numba_s = best_of(3, lambda: numba_dopri5(model, y0[:n], params[:n], threads, duration))
-            _, _, c_s = best_of(3, lambda: c.dopri5(model, y0[:n], params[:n], threads, duration))
+            _, counts, numba_s = best_of(3, partial(numba_dopri5, model, y0[:n], params[:n], threads, duration))
+            _, _, c_s = best_of(3, partial(c.dopri5, model, y0[:n], params[:n], threads, duration))
             steps = counts[:, 0].sum()
             cells.append(f"{threads} thread(s) {1e9 * numba_s / steps:6.1f} | {1e9 * c_s / steps:6.1f}")
         print(f"   {n:4d} trajectories: " + ",  ".join(cells))

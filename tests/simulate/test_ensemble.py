@@ -57,7 +57,7 @@ def test_same_seed_gives_identical_arrays(integrator):
 @pytest.mark.parametrize("integrator", INTEGRATORS)
 def test_chunking_of_control_values_does_not_change_results(integrator):
     model = get_model("fitzhugh_nagumo")
-    settings = dict(n_ic=2, seed=3, transient=5, duration=20, integrator=integrator)
+    settings = {"n_ic": 2, "seed": 3, "transient": 5, "duration": 20, "integrator": integrator}
     whole = simulate(model, SimulationSpec(control_values=[0.2, 0.5, 0.9], **settings))
     part = simulate(model, SimulationSpec(control_values=[0.5, 0.9], **settings))
     np.testing.assert_array_equal(whole.trajectories[1:], part.trajectories)

@@ -49,7 +49,7 @@ def test_editing_the_rhs_file_changes_the_cache_name(rhs_file):
 
 def test_rhs_without_source_file_compiles_uncached():
     namespace = {}
-    exec(RHS_SOURCE.format(coefficient="-1.0"), namespace)  # no file behind it
+    exec(RHS_SOURCE.format(coefficient="-1.0"), namespace)  # noqa: S102 (test source: no file behind it)
     assert rhs_tag(namespace["rhs"]) is None
     assert compiled(rk4.kernel, namespace["rhs"])._cache.__class__.__name__ == "NullCache"
 

@@ -6,7 +6,7 @@ from ..numba_cache import ensure_cache_dir
 
 ensure_cache_dir()  # before the model modules compile their cache=True right-hand sides
 
-from .base import ControlParameter, ModelError, NeuronModel  # noqa: E402
+from .base import ControlParameter, ModelError, NeuronModel
 from .fitzhugh_nagumo import MODEL as FITZHUGH_NAGUMO
 from .hh import MODEL as HH
 from .hindmarsh_rose import MODEL as HINDMARSH_ROSE

@@ -214,8 +214,8 @@ def simulate(
         Tolerances(dt=dt, steps_per_sample=steps_per_sample, sample_dt=sample_dt, rtol=rtol, atol=atol),
     )
 
-    n_transient = int(round(transient / sample_dt))
-    n_record = int(round(duration / sample_dt))
+    n_transient = round(transient / sample_dt)
+    n_record = round(duration / sample_dt)
     transient = n_transient * sample_dt  # what is integrated: whole sampling intervals
     duration = n_record * sample_dt
     out = np.empty((n_param * n_ic, n_state, n_record), dtype=np.float32)
