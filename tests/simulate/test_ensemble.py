@@ -38,7 +38,7 @@ OSCILLATOR = NeuronModel(
     control=ControlParameter("w", "1", "angular frequency", (0.1, 100.0)), parameter_names=("w",),
     parameter_sets={"default": {"w": 1.0}}, default_set="default", rhs=_oscillator_rhs,
     dt=1e-3, sample_dt=0.25, transient=0.0, duration=20.0, ic_low=(0.5, -1.0), ic_high=(1.0, 1.0),
-    spike_threshold=0.0, integrator="dopri5", rtol=1e-6, atol=1e-9,
+    spike_threshold=0.0, min_record=1.0, integrator="dopri5", rtol=1e-6, atol=1e-9,
 )
 
 INTEGRATORS = ["rk4", "dopri5"]
