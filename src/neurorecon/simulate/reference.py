@@ -34,7 +34,8 @@ def reference_trajectory(
     Raises:
         RuntimeError: the solver failed.
     """
-    from scipy.integrate import solve_ivp  # imported here: ~0.5 s that simulation jobs do not need
+    # imported here, not at module level: ~0.5 s of start-up that simulation jobs do not need
+    from scipy.integrate import solve_ivp
 
     p = model.parameter_vector(parameters)
     n_state = model.n_state
