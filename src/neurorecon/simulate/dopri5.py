@@ -82,15 +82,9 @@ def kernel(y, clock, dense, counts, params, status, rtol, atol, sample_dt, first
     for i in numba.prange(n_traj):
         p = params[i]
         yi = y[i].copy()
-        k1 = np.empty(n_state)
-        k2 = np.empty(n_state)
-        k3 = np.empty(n_state)
-        k4 = np.empty(n_state)
-        k5 = np.empty(n_state)
-        k6 = np.empty(n_state)
-        k7 = np.empty(n_state)
-        tmp = np.empty(n_state)
-        new = np.empty(n_state)
+        stages = np.empty((9, n_state))  # slopes k1..k7, the stage argument, the new state
+        k1, k2, k3, k4, k5, k6, k7 = stages[0], stages[1], stages[2], stages[3], stages[4], stages[5], stages[6]
+        tmp, new = stages[7], stages[8]
         t, h, err_old, h_last = clock[i, T], clock[i, H_NEXT], clock[i, ERR_OLD], clock[i, H_LAST]
         evaluations = 0
         rejected_before = False

@@ -37,11 +37,8 @@ def kernel(y, params, status, dt, steps_per_sample, n_samples, bound, out):
     for i in numba.prange(n_traj):
         p = params[i]
         yi = y[i].copy()
-        k1 = np.empty(n_state)
-        k2 = np.empty(n_state)
-        k3 = np.empty(n_state)
-        k4 = np.empty(n_state)
-        tmp = np.empty(n_state)
+        stages = np.empty((5, n_state))  # slopes k1..k4 and the stage argument
+        k1, k2, k3, k4, tmp = stages[0], stages[1], stages[2], stages[3], stages[4]
         for s in range(n_samples):
             if status[i] == 0:
                 for _ in range(steps_per_sample):
