@@ -1,25 +1,36 @@
-"""Benchmark: compiled ensemble RK4 kernel vs a loop of ``solve_ivp`` (LSODA) calls.
+"""Benchmark: compiled ensemble kernels (adaptive dopri5, fixed-step RK4) vs a ``solve_ivp`` loop
+and vs hand-written C.
 
 For each model (srk and hh by default), 256 control values spanning the model's range are simulated
-once with :func:`neurorecon.simulate.simulate` and with a Python loop of ``solve_ivp`` calls, the
-baseline a user would otherwise write: right-hand side in plain Python (the model's own ``rhs``
-before numba compiles it, ``rhs.py_func``). The loop is also timed with the compiled ``rhs`` called
-from Python, a stronger baseline than most users write. LSODA's tolerance is calibrated first, so
-both reach the same spike-time accuracy: on a few spiking values, the kernel's spike-time error against a tight
-reference (rtol 1e-11) is measured, and the loosest LSODA rtol from a ladder whose error is no
-larger is used for the timed loop.
+once with :func:`neurorecon.simulate.simulate` (both integrators at the model's defaults) and with
+a Python loop of ``solve_ivp`` calls, the baseline a user would otherwise write: right-hand side in
+plain Python (the model's own ``rhs`` before numba compiles it, ``rhs.py_func``). The loop is also
+timed with the compiled ``rhs`` called from Python, a stronger baseline than most users write.
+LSODA's tolerance is calibrated first, so both reach the same spike-time accuracy: on a few spiking
+values, the default integrator's spike-time error against a tight reference (rtol 1e-10) is
+measured, and the loosest LSODA rtol from a ladder whose error is no larger is used for the loop.
 
-Run:  python benchmarks/simulate.py [--models srk hh] [--values 256] [--loop-values N]
+For srk and hh, the same methods written by hand in C (``reference_kernels.c``, built here with
+the system C compiler, ``cc -O3 -march=native -fopenmp``) run on the same inputs; the benchmark
+checks that they take the same steps and prints ns per trajectory-step and per right-hand-side
+evaluation for numba and C, on 1 and 2 threads and for 1 to 256 trajectories.
+
+Run:  python benchmarks/simulate.py [--models srk hh] [--values 256] [--loop-values N] [--no-c]
 ``--loop-values`` times the loop on the first N values only and scales to all values (reported).
-Prints wall times, the speed-up ratio and the kernel's cost per trajectory-step in ns.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import dataclasses
 import os
+import shutil
+import subprocess
+import tempfile
 import time
+from functools import partial
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -27,7 +38,14 @@ import numpy as np
 from neurorecon.dynamics.spikes import threshold_crossings
 from neurorecon.models import get_model
 from neurorecon.models.base import NeuronModel
-from neurorecon.simulate import SimulationSpec, reference_trajectory, simulate
+from neurorecon.simulate import (
+    SimulationSpec,
+    dopri5,
+    reference_trajectory,
+    rk4,
+    simulate,
+)
+from neurorecon.simulate.kernels import compiled
 
 # Simulated time per trajectory (model units) and spiking control values used for calibration.
 SETTINGS = {
@@ -38,6 +56,9 @@ SETTINGS = {
     "fitzhugh_nagumo": {"duration": 400.0, "calibration": (0.5, 0.9)},
 }
 RTOL_LADDER = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)
+C_MODELS = {"srk": "MODEL_SRK", "hh": "MODEL_HH"}
+C_SOURCE = Path(__file__).with_name("reference_kernels.c")
+TRAJECTORY_COUNTS = (1, 4, 16, 64, 256)
 
 
 def spike_time_error(model, times: np.ndarray, trace: np.ndarray, reference: np.ndarray) -> float:
@@ -49,45 +70,170 @@ def spike_time_error(model, times: np.ndarray, trace: np.ndarray, reference: np.
     return float(np.max(np.abs(a - b)))
 
 
-def calibrate_rtol(model, duration: float, values) -> tuple[float, float, float]:
-    """Return (kernel error, LSODA rtol, LSODA error) with LSODA error <= kernel error."""
+def calibrate(model, duration: float, values) -> dict[str, float]:
+    """Spike-time errors of both integrators and the loosest LSODA rtol matching the default's."""
     parameters = model.parameters()
-    spec = SimulationSpec(control_values=list(values), n_ic=1, seed=0, transient=0.0, duration=duration)
-    result = simulate(model, spec)
-    times = result.time
-    obs = model.observed_index
-    y0 = result.initial_states[0]
-    kernel_err, refs = 0.0, []
-    for i, value in enumerate(values):
-        params = {**parameters, model.control.name: value}
-        ref = reference_trajectory(model, y0, params, times, rtol=1e-11, atol=1e-12).y[obs]
-        refs.append((params, ref))
-        kernel_err = max(kernel_err, spike_time_error(model, times, result.trajectories[i, 0, obs], ref))
+    errors = {}
+    refs = []
+    for integrator in ("rk4", "dopri5"):
+        spec = SimulationSpec(control_values=list(values), transient=0.0, duration=duration,
+                              integrator=integrator)
+        result = simulate(model, spec)
+        times, obs, y0 = result.time, model.observed_index, result.initial_states[0]
+        if not refs:
+            refs = [(p, reference_trajectory(model, y0, p, times, rtol=1e-10, atol=1e-12).y[obs])
+                    for p in ({**parameters, model.control.name: value} for value in values)]
+        errors[integrator] = max(spike_time_error(model, times, result.trajectories[i, 0, obs], ref)
+                                 for i, (_, ref) in enumerate(refs))
+    target = errors[model.integrator]
     for rtol in RTOL_LADDER:
         err = max(
             spike_time_error(model, times, reference_trajectory(model, y0, p, times, rtol=rtol,
                                                                 atol=rtol * 1e-2).y[obs], ref)
             for p, ref in refs
         )
-        if err <= kernel_err:
-            return kernel_err, rtol, err
-    return kernel_err, RTOL_LADDER[-1], err
+        if err <= target:
+            break
+    return {**errors, "lsoda_rtol": rtol, "lsoda": err}
 
 
-def bench_model(name: str, n_values: int, loop_values: int) -> None:
+def ensemble_inputs(model, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(y0, params) of one trajectory per control value from the seed-0 initial state."""
+    params = np.repeat(model.parameter_vector(model.parameters())[None, :], values.size, axis=0)
+    params[:, model.parameter_names.index(model.control.name)] = values
+    return np.repeat(model.initial_states(1, 0), values.size, axis=0), params
+
+
+class CKernels:
+    """The hand-written C kernels of one model, compiled into a temporary shared library."""
+
+    def __init__(self, model_name: str, workdir: Path):
+        compiler = shutil.which(os.environ.get("CC", "cc"))
+        if compiler is None:
+            raise RuntimeError("no C compiler (cc) found")
+        library = workdir / f"{model_name}.so"
+        subprocess.run([compiler, "-O3", "-march=native", "-fopenmp", "-fPIC", "-shared",
+                        f"-D{C_MODELS[model_name]}", str(C_SOURCE), "-o", str(library), "-lm"], check=True)
+        self.lib = ctypes.CDLL(str(library))
+
+    @staticmethod
+    def _ptr(array: np.ndarray):
+        return array.ctypes.data_as(ctypes.c_void_p)
+
+    def dopri5(self, model, y0, params, threads: int, duration: float):
+        """Integrate from t = 0; return (samples (n, n_state, n_samples), counts (n, 3), seconds)."""
+        n_samples = round(duration / model.sample_dt)
+        y, status = y0.copy(), np.zeros(y0.shape[0], dtype=np.int8)
+        out = np.empty((y0.shape[0], y0.shape[1], n_samples))
+        counts = np.zeros((y0.shape[0], 3), dtype=np.int64)
+        self.lib.set_threads(threads)
+        start = time.perf_counter()
+        self.lib.dopri5_ensemble(
+            ctypes.c_int64(y.shape[0]), self._ptr(y), self._ptr(params), ctypes.c_int64(params.shape[1]),
+            self._ptr(status), ctypes.c_double(model.rtol), ctypes.c_double(model.atol),
+            ctypes.c_double(model.sample_dt), ctypes.c_int64(n_samples), ctypes.c_double(model.divergence_bound),
+            self._ptr(out), self._ptr(counts))
+        return out, counts, time.perf_counter() - start
+
+    def rk4(self, model, y0, params, threads: int, duration: float) -> float:
+        """Integrate from t = 0 with the fixed step; return seconds."""
+        steps_per_sample = round(model.sample_dt / model.dt)
+        n_samples = round(duration / model.sample_dt)
+        y, status = y0.copy(), np.zeros(y0.shape[0], dtype=np.int8)
+        out = np.empty((y0.shape[0], y0.shape[1], n_samples))
+        self.lib.set_threads(threads)
+        start = time.perf_counter()
+        self.lib.rk4_ensemble(
+            ctypes.c_int64(y.shape[0]), self._ptr(y), self._ptr(params), ctypes.c_int64(params.shape[1]),
+            self._ptr(status), ctypes.c_double(model.dt), ctypes.c_int64(steps_per_sample),
+            ctypes.c_int64(n_samples), ctypes.c_double(model.divergence_bound), self._ptr(out))
+        return time.perf_counter() - start
+
+
+def numba_dopri5(model, y0, params, threads: int, duration: float):
+    """The package's dopri5 kernel called directly; same return as :meth:`CKernels.dopri5`."""
+    n, n_state = y0.shape
+    n_samples = round(duration / model.sample_dt)
+    kernel = compiled(dopri5.kernel, model.rhs)
+    y, status = y0.copy(), np.zeros(n, dtype=np.int8)
+    clock, dense = np.zeros((n, dopri5.N_CLOCK)), np.zeros((n, dopri5.N_DENSE, n_state))
+    counts = np.zeros((n, dopri5.N_COUNTS), dtype=np.int64)
+    out = np.empty((n, n_state, n_samples))
+    numba.set_num_threads(threads)
+    start = time.perf_counter()
+    kernel(y, clock, dense, counts, params, status, model.rtol, model.atol, model.sample_dt, 0, n_samples,
+           model.divergence_bound, out)
+    return out, counts, time.perf_counter() - start
+
+
+def numba_rk4(model, y0, params, threads: int, duration: float) -> float:
+    """The package's RK4 kernel called directly; return seconds."""
+    n_samples = round(duration / model.sample_dt)
+    kernel = compiled(rk4.kernel, model.rhs)
+    y, status = y0.copy(), np.zeros(y0.shape[0], dtype=np.int8)
+    out = np.empty((y0.shape[0], y0.shape[1], n_samples))
+    numba.set_num_threads(threads)
+    start = time.perf_counter()
+    kernel(y, params, status, model.dt, round(model.sample_dt / model.dt), n_samples, model.divergence_bound, out)
+    return time.perf_counter() - start
+
+
+def best_of(repeats: int, run):
+    """The run with the shortest time (last element of its result tuple, or the float itself)."""
+    results = [run() for _ in range(repeats)]
+    return min(results, key=lambda r: r[-1] if isinstance(r, tuple) else r)
+
+
+def compare_with_c(model, values: np.ndarray, duration: float, workdir: Path) -> None:
+    """Print ns per trajectory-step and per rhs evaluation, numba vs C, for 1 and 2 threads."""
+    c = CKernels(model.name, workdir)
+    max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
+    y0, params = ensemble_inputs(model, values)
+    rk4_steps = round(duration / model.dt) * values.size
+    print(f"-- numba vs hand-written C (best of 3), {values.size} trajectories:")
+    for threads in range(1, max_threads + 1):
+        numba_out, numba_counts, numba_s = best_of(3, partial(numba_dopri5, model, y0, params, threads, duration))
+        c_out, c_counts, c_s = best_of(3, partial(c.dopri5, model, y0, params, threads, duration))
+        steps, evaluations = numba_counts[:, 0].sum(), numba_counts[:, 2].sum()
+        same = "same steps" if np.array_equal(numba_counts[:, :2], c_counts[:, :2]) else (
+            f"steps differ (C {c_counts[:, 0].sum()})")
+        deviation = np.nanmax(np.abs(numba_out - c_out))
+        print(f"   dopri5, {threads} thread(s): numba {1e9 * numba_s / steps:6.1f} ns/step "
+              f"{1e9 * numba_s / evaluations:5.1f} ns/rhs; C {1e9 * c_s / steps:6.1f} ns/step "
+              f"{1e9 * c_s / evaluations:5.1f} ns/rhs; numba/C {numba_s / c_s:.2f} "
+              f"({steps} steps, {evaluations} rhs, {same}, samples differ by <= {deviation:.1e})")
+        numba_s = best_of(3, partial(numba_rk4, model, y0, params, threads, duration))
+        c_s = best_of(3, partial(c.rk4, model, y0, params, threads, duration))
+        print(f"   rk4,    {threads} thread(s): numba {1e9 * numba_s / rk4_steps:6.1f} ns/step "
+              f"{1e9 * numba_s / (4 * rk4_steps):5.1f} ns/rhs; C {1e9 * c_s / rk4_steps:6.1f} ns/step "
+              f"{1e9 * c_s / (4 * rk4_steps):5.1f} ns/rhs; numba/C {numba_s / c_s:.2f}")
+    print("-- scaling, dopri5 ns per trajectory-step (wall time / all steps), numba | C:")
+    for n in TRAJECTORY_COUNTS:
+        cells = []
+        for threads in range(1, max_threads + 1):
+            _, counts, numba_s = best_of(3, partial(numba_dopri5, model, y0[:n], params[:n], threads, duration))
+            _, _, c_s = best_of(3, partial(c.dopri5, model, y0[:n], params[:n], threads, duration))
+            steps = counts[:, 0].sum()
+            cells.append(f"{threads} thread(s) {1e9 * numba_s / steps:6.1f} | {1e9 * c_s / steps:6.1f}")
+        print(f"   {n:4d} trajectories: " + ",  ".join(cells))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+
+def bench_model(name: str, n_values: int, loop_values: int, workdir: Path | None) -> None:
     model = get_model(name)
     duration = SETTINGS[name]["duration"]
     low, high = model.control.range
     values = np.linspace(low, high, n_values)
-    kernel_err, rtol, lsoda_err = calibrate_rtol(model, duration, SETTINGS[name]["calibration"])
+    calibration = calibrate(model, duration, SETTINGS[name]["calibration"])
+    rtol = calibration["lsoda_rtol"]
 
-    spec = SimulationSpec(control_values=values, n_ic=1, seed=0, transient=0.0, duration=duration)
-    simulate(model, SimulationSpec(control_values=values[:2], n_ic=1, transient=0.0,
-                                   duration=model.sample_dt))  # compile outside the timing
-    start = time.perf_counter()
-    result = simulate(model, spec)
-    kernel_s = time.perf_counter() - start
-    steps = round(duration / result.dt)
+    timed = {}
+    for integrator in ("rk4", "dopri5"):
+        spec = SimulationSpec(control_values=values, transient=0.0, duration=duration, integrator=integrator)
+        simulate(model, dataclasses.replace(spec, control_values=values[:2], duration=model.sample_dt))
+        start = time.perf_counter()
+        result = simulate(model, spec)
+        timed[integrator] = (time.perf_counter() - start, result)
 
     def time_loop(loop_model: NeuronModel) -> float:
         y0 = result.initial_states[0]
@@ -101,18 +247,24 @@ def bench_model(name: str, n_values: int, loop_values: int) -> None:
     compiled_loop_s = time_loop(model)
 
     threads = numba.get_num_threads()
-    ns_per_step = kernel_s / (n_values * steps) * 1e9
     print(f"\n== {name}: {n_values} control values in [{low:g}, {high:g}] {model.control.unit}, "
-          f"{duration:g} {model.time_unit} each, dt={result.dt:g} ({steps} RK4 steps)")
-    print(f"spike-time error vs LSODA rtol 1e-11: kernel {kernel_err:.3g}, LSODA rtol={rtol:g} "
-          f"{lsoda_err:.3g} ({model.time_unit})")
+          f"{duration:g} {model.time_unit} each; default integrator {model.integrator}")
+    print(f"spike-time error vs LSODA rtol 1e-10 ({model.time_unit}): rk4 (dt={model.dt:g}) "
+          f"{calibration['rk4']:.3g}, dopri5 (rtol={model.rtol:g}, atol={model.atol:g}) "
+          f"{calibration['dopri5']:.3g}; LSODA rtol={rtol:g} {calibration['lsoda']:.3g}")
+    for integrator, (seconds, res) in timed.items():
+        steps, evaluations = res.steps.sum(), res.rhs_evaluations.sum()
+        print(f"{integrator:6s} ensemble: {seconds:7.3f} s on {threads} threads, {steps / n_values:8.0f} steps "
+              f"per trajectory, {1e9 * seconds / steps:6.1f} ns per trajectory-step, "
+              f"{1e9 * seconds / evaluations:5.1f} ns per rhs evaluation")
+    default_s = timed[model.integrator][0]
     scaled = "" if loop_values == n_values else f" (timed on {loop_values} values, scaled)"
-    print(f"ensemble kernel : {kernel_s:8.3f} s on {threads} threads, "
-          f"{ns_per_step:.1f} ns per trajectory-step ({ns_per_step * threads:.1f} ns per step per thread)")
     print(f"solve_ivp loop, Python rhs   : {python_loop_s:8.3f} s{scaled}, "
-          f"speed-up {python_loop_s / kernel_s:.1f}x")
+          f"{model.integrator} speed-up {python_loop_s / default_s:.1f}x")
     print(f"solve_ivp loop, compiled rhs : {compiled_loop_s:8.3f} s{scaled}, "
-          f"speed-up {compiled_loop_s / kernel_s:.1f}x")
+          f"{model.integrator} speed-up {compiled_loop_s / default_s:.1f}x")
+    if workdir is not None and name in C_MODELS:
+        compare_with_c(model, values, duration, workdir)
 
 
 def main() -> None:
@@ -121,11 +273,13 @@ def main() -> None:
     parser.add_argument("--values", type=int, default=256, help="control values per model")
     parser.add_argument("--loop-values", type=int, default=None,
                         help="time the solve_ivp loop on this many values and scale (default: all)")
+    parser.add_argument("--no-c", action="store_true", help="skip the comparison with hand-written C")
     args = parser.parse_args()
     loop_values = min(args.values, args.loop_values or args.values)
     print(f"cpu cores: {os.cpu_count()}, numba threads: {numba.get_num_threads()}")
-    for name in args.models:
-        bench_model(name, args.values, loop_values)
+    with tempfile.TemporaryDirectory(prefix="neurorecon-bench-") as workdir:
+        for name in args.models:
+            bench_model(name, args.values, loop_values, None if args.no_c else Path(workdir))
 
 
 if __name__ == "__main__":

@@ -191,7 +191,7 @@ def test_train_refuses_a_stale_default_store_whose_values_differ(tmp_path, capsy
     (["--seed", "-1"], "seed of the initial states must be in [0, 4294967295], got -1"),
     (["--seed", "4294967296"], "got 4294967296"),
     (["--param", "thn=0"], "parameter 'thn' = 0 must be > 0"),
-    (["--dt", "1e-300"], "RK4 steps"),
+    (["--dt", "1e-300"], "integration steps"),
     (["--ic", "1000000000000"], "the output would take"),
     (["--duration", "1e12"], "the output would take"),
     (["--values", "-40,-38,-40", "--replace-values"], "--values: -40 given more than once"),

@@ -1,17 +1,23 @@
-"""The fixed-step RK4 ensemble at each model's default step agrees with a tight adaptive solver.
+"""Both ensemble integrators at each model's defaults agree with a tight adaptive solver.
 
 One spiking or bursting trajectory per model (both Morris–Lecar sets) is integrated with
-``simulate`` at the model's default ``dt``/``sample_dt`` and with LSODA (rtol 1e-9) from the same
-initial state at the same sample times. Upward crossings of ``spike_threshold`` (linearly
-interpolated) must agree to 0.5% of the mean ISI for every one of at least 20 spikes.
+``simulate`` at the model's default ``sample_dt`` — with fixed-step RK4 at the default ``dt`` and
+with adaptive Dormand–Prince 5(4) at the model's default rtol/atol — and with LSODA (rtol 1e-10)
+from the same initial state at the same sample times. Upward crossings of ``spike_threshold``
+(linearly interpolated) must agree to 0.5% of the mean ISI for every one of at least 20 spikes.
 
-Measured with the defaults (max error over all spikes compared, % of the mean ISI; spikes):
-hh (dt 0.05 ms) 0.003% (27), morris_lecar hopf / snic (dt 0.5 ms) 0.003% (29) / 0.003% (34),
-hindmarsh_rose (dt 0.025) 0.001% (31), fitzhugh_nagumo (dt 0.2) 0.005% (30), srk (dt 1 ms) 0.056%
-(85). Doubling dt raises these ~16-fold (RK4), e.g. hh 0.04%, morris_lecar 0.05-0.08%.
+Measured with the defaults (max error over all spikes compared, % of the mean ISI; spikes), RK4 /
+dopri5: srk (dt 1 ms; rtol 1e-6, atol 1e-8) 0.056% / 0.023% (85), hh (dt 0.05 ms; 1e-5, 1e-6)
+0.003% / 0.0003% (27), morris_lecar hopf / snic (dt 0.5 ms; 1e-6, 1e-6) 0.003% / 0.001% (29) and
+0.003% / 0.001% (34), hindmarsh_rose (dt 0.025; 1e-7, 1e-8) 0.001% / 0.0001% (31),
+fitzhugh_nagumo (dt 0.2; 1e-6, 1e-6) 0.005% / 0.001% (30). Doubling dt raises the RK4 errors
+~16-fold, e.g. hh 0.04%, morris_lecar 0.05-0.08%; a tenfold looser rtol raises the dopri5 errors
+2-10-fold.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -19,6 +25,7 @@ import pytest
 from neurorecon.dynamics.spikes import threshold_crossings
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, reference_trajectory, simulate
+from neurorecon.simulate.ensemble import resolve_times
 
 TOLERANCE = 0.005  # of the mean inter-spike interval
 MIN_SPIKES = 20
@@ -38,27 +45,38 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "set_name", "control", "transient", "duration"), CASES)
-def test_default_step_matches_reference_spike_times(name, set_name, control, transient, duration):
+@functools.cache
+def reference_spikes(name, set_name, control, transient, duration) -> np.ndarray:
+    """LSODA spike times of one case: same initial state and sample times as ``simulate``."""
     model = get_model(name)
-    parameters = model.parameters(set_name)
+    parameters = {**model.parameters(set_name), model.control.name: control}
+    spec = SimulationSpec([control], n_ic=1, seed=0, parameter_set=set_name, transient=transient,
+                          duration=duration)
+    _, _, transient, duration, _ = resolve_times(model, spec)
+    n_skip, n_record = round(transient / model.sample_dt), round(duration / model.sample_dt)
+    times = np.arange(n_skip + 1, n_skip + n_record + 1) * model.sample_dt
+    reference = reference_trajectory(model, model.initial_states(1, 0)[0], parameters, times,
+                                     method="LSODA", rtol=1e-10, atol=1e-12)
+    return threshold_crossings(reference.y[model.observed_index], times, model.spike_threshold)
+
+
+@pytest.mark.parametrize("integrator", ["rk4", "dopri5"])
+@pytest.mark.parametrize(("name", "set_name", "control", "transient", "duration"), CASES)
+def test_default_accuracy_matches_reference_spike_times(name, set_name, control, transient, duration,
+                                                        integrator):
+    model = get_model(name)
     if control is None:
-        control = parameters[model.control.name]
-    parameters[model.control.name] = control
+        control = model.parameters(set_name)[model.control.name]
 
     spec = SimulationSpec([control], n_ic=1, seed=0, parameter_set=set_name,
-                          transient=transient, duration=duration)
+                          transient=transient, duration=duration, integrator=integrator)
     result = simulate(model, spec)
     assert result.dt == model.dt and result.sample_dt == model.sample_dt
+    assert (result.integrator, result.rtol, result.atol) == (integrator, model.rtol, model.atol)
     assert result.status[0, 0] == 0
     observed = model.observed_index
-    level = model.spike_threshold
-    fixed = threshold_crossings(result.trajectories[0, 0, observed], result.time, level)
-
-    # same initial state, same absolute sample times (result.time counts from t = 0)
-    reference = reference_trajectory(model, result.initial_states[0], parameters, result.time,
-                                     method="LSODA", rtol=1e-9, atol=1e-10)
-    exact = threshold_crossings(reference.y[observed], result.time, level)
+    fixed = threshold_crossings(result.trajectories[0, 0, observed], result.time, model.spike_threshold)
+    exact = reference_spikes(name, set_name, control, transient, duration)
 
     assert len(exact) >= MIN_SPIKES, f"{name}: only {len(exact)} reference spikes"
     # a spike right at the end of the window may fall on either side of the last sample

@@ -231,6 +231,9 @@ def simulation_spec(dataset: Mapping[str, Any], values, seed: int = 0) -> Simula
         duration=sim["duration"],
         dt=sim["dt"],
         sample_dt=sim["sample_dt"],
+        integrator=sim["integrator"],
+        rtol=sim["rtol"],
+        atol=sim["atol"],
     )
 
 

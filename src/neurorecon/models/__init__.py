@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from ..numba_cache import ensure_cache_dir
+
+ensure_cache_dir()  # before the model modules compile their cache=True right-hand sides
+
 from .base import ControlParameter, ModelError, NeuronModel
 from .fitzhugh_nagumo import MODEL as FITZHUGH_NAGUMO
 from .hh import MODEL as HH

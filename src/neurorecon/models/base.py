@@ -81,6 +81,10 @@ class NeuronModel:
         positive_parameters: parameters that divide in the equations (capacitances, time
             constants, slope factors); a value <= 0 is refused.
         divergence_bound: a state with any |component| above this is treated as divergent.
+        integrator: default integrator, ``"rk4"`` (fixed step ``dt``) or ``"dopri5"`` (adaptive),
+            chosen per model by measured spike-time error and cost (benchmarks/simulate.py).
+        rtol, atol: default relative and absolute local error tolerance of ``dopri5`` (atol in the
+            units of the state variables).
     """
 
     name: str
@@ -105,6 +109,9 @@ class NeuronModel:
     min_record: float
     positive_parameters: tuple[str, ...] = ()
     divergence_bound: float = 1e6
+    integrator: str = "rk4"
+    rtol: float = 1e-6
+    atol: float = 1e-8
 
     def __post_init__(self) -> None:
         n_state = len(self.state_names)

@@ -1,4 +1,4 @@
-"""Ensemble simulation over (control value × initial state) with the compiled RK4 kernel."""
+"""Ensemble simulation over (control value × initial state) with a compiled integrator kernel."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..models import ModelError, NeuronModel
-from .kernels import advance
+from .integrators import INTEGRATORS, Tolerances
 
 ProgressCallback = Callable[[str], None]
 
@@ -28,8 +28,12 @@ class SimulationSpec:
         overrides: parameter values replacing those of the set.
         transient: time integrated and discarded before recording.
         duration: recorded time after the transient.
-        dt: fixed RK4 step.
+        dt: fixed RK4 step (used by the ``rk4`` integrator only).
         sample_dt: interval between recorded samples (a multiple of ``dt``).
+        integrator: ``"rk4"`` (fixed step ``dt``) or ``"dopri5"`` (adaptive Dormand–Prince 5(4),
+            one step size per trajectory); ``None`` takes the model's default.
+        rtol, atol: relative and absolute local error tolerance of ``dopri5`` (atol in the units
+            of the state variables); ``None`` takes the model's default.
 
     ``transient`` and ``duration`` are rounded to whole sampling intervals; the result reports the
     rounded values.
@@ -44,6 +48,9 @@ class SimulationSpec:
     duration: float | None = None
     dt: float | None = None
     sample_dt: float | None = None
+    integrator: str | None = None
+    rtol: float | None = None
+    atol: float | None = None
 
 
 @dataclass(frozen=True)
@@ -55,10 +62,14 @@ class SimulationResult:
         time: (n_time,) float64 sample times since t = 0 (the transient included), model time unit.
         control_values: (n_param,) float64.
         initial_states: (n_ic, n_state) float64 states at t = 0 (before the transient).
-        final_states: (n_param, n_ic, n_state) float64 states at the end.
+        final_states: (n_param, n_ic, n_state) float64 states at the last sample (NaN after
+            divergence).
         status: (n_param, n_ic) int8; 0 finite, 1 non-finite, 2 left the divergence bound.
         parameters: the full parameter dict (control value excluded from meaning).
         dt, sample_dt, transient, duration: the settings used, in model time units.
+        integrator, rtol, atol: the integrator used and its tolerances.
+        steps: (n_param, n_ic) int64 accepted integration steps per trajectory, transient included.
+        rhs_evaluations: (n_param, n_ic) int64 right-hand-side evaluations per trajectory.
     """
 
     trajectories: np.ndarray
@@ -72,6 +83,11 @@ class SimulationResult:
     sample_dt: float
     transient: float
     duration: float
+    integrator: str
+    rtol: float
+    atol: float
+    steps: np.ndarray
+    rhs_evaluations: np.ndarray
 
 
 def _positive(name: str, value: float) -> float:
@@ -99,7 +115,7 @@ def resolve_times(model: NeuronModel, spec: SimulationSpec) -> tuple[float, floa
 
 
 MAX_STEPS = 1e13
-"""Most RK4 steps (trajectories x steps each) one simulation may take: about a week on 2 cores."""
+"""Most steps of ``dt`` (trajectories x steps each) one simulation may take: about a week on 2 cores."""
 
 
 def memory_limit() -> int:
@@ -144,10 +160,20 @@ def check_size(model: NeuronModel, spec: SimulationSpec, n_values: int | None = 
     steps = n_traj * (transient + duration) / dt
     if steps > MAX_STEPS:
         raise ModelError(
-            f"the simulation would take {steps:.3g} RK4 steps ({n_traj:g} trajectories x "
+            f"the simulation would take {steps:.3g} integration steps ({n_traj:g} trajectories x "
             f"{(transient + duration) / dt:.3g} steps of dt = {dt:g}); the limit is {MAX_STEPS:.0e}: "
             "use a larger dt, a shorter duration or fewer trajectories"
         )
+
+
+def resolve_integrator(model: NeuronModel, spec: SimulationSpec) -> tuple[str, float, float]:
+    """Check the integrator settings; return (integrator name, rtol, atol)."""
+    name = model.integrator if spec.integrator is None else spec.integrator
+    if name not in INTEGRATORS:
+        raise ModelError(f"unknown integrator {name!r}; available: {', '.join(sorted(INTEGRATORS))}")
+    rtol = _positive("rtol", model.rtol if spec.rtol is None else spec.rtol)
+    atol = _positive("atol", model.atol if spec.atol is None else spec.atol)
+    return name, rtol, atol
 
 
 def check_control_values(model: NeuronModel, values: Sequence[float]) -> np.ndarray:
@@ -167,13 +193,14 @@ def simulate(
     progress: ProgressCallback | None = None,
     block_seconds: float = 5.0,
 ) -> SimulationResult:
-    """Integrate every (control value, initial state) pair with fixed-step RK4.
+    """Integrate every (control value, initial state) pair with the chosen integrator.
 
     Integration runs in blocks so that ``progress`` (if given) receives a line every
     ``block_seconds`` of wall time or so. Results do not depend on the block size.
     """
     dt, sample_dt, transient, duration, steps_per_sample = resolve_times(model, spec)
     check_size(model, spec)
+    integrator, rtol, atol = resolve_integrator(model, spec)
     values = check_control_values(model, spec.control_values)
     parameters = model.parameters(spec.parameter_set, spec.overrides)
     ics = model.initial_states(spec.n_ic, spec.seed)
@@ -182,14 +209,17 @@ def simulate(
     base = model.parameter_vector(parameters)
     params = np.repeat(base[None, :], n_param * n_ic, axis=0)
     params[:, model.parameter_names.index(model.control.name)] = np.repeat(values, n_ic)
-    y = np.tile(ics, (n_param, 1))
-    status = np.zeros(n_param * n_ic, dtype=np.int8)
+    ensemble = INTEGRATORS[integrator](
+        model.rhs, np.tile(ics, (n_param, 1)), params, model.divergence_bound,
+        Tolerances(dt=dt, steps_per_sample=steps_per_sample, sample_dt=sample_dt, rtol=rtol, atol=atol),
+    )
 
-    n_transient = int(round(transient / sample_dt))
-    n_record = int(round(duration / sample_dt))
+    n_transient = round(transient / sample_dt)
+    n_record = round(duration / sample_dt)
     transient = n_transient * sample_dt  # what is integrated: whole sampling intervals
     duration = n_record * sample_dt
     out = np.empty((n_param * n_ic, n_state, n_record), dtype=np.float32)
+    final = np.empty((n_param * n_ic, n_state))
     total = n_transient + n_record
     done = 0
     block = max(1, min(total, 1000))
@@ -203,12 +233,11 @@ def simulate(
         while position < n_samples:
             count = min(block, n_samples - position)
             tick = time.perf_counter()
-            if record_from is None:
-                advance(model.rhs, y, params, status, dt, steps_per_sample, count, model.divergence_bound)
-            else:
-                view = np.empty((y.shape[0], n_state, count), dtype=np.float64)
-                advance(model.rhs, y, params, status, dt, steps_per_sample, count, model.divergence_bound, view)
+            view = np.empty((n_param * n_ic, n_state, 0 if record_from is None else count))
+            ensemble.advance(count, view)
+            if record_from is not None:
                 out[:, :, record_from + position : record_from + position + count] = view
+                final[:] = view[:, :, -1]
             elapsed = time.perf_counter() - tick
             position += count
             done += count
@@ -224,17 +253,23 @@ def simulate(
 
     run(n_transient, None)
     run(n_record, 0)
+    steps, evaluations = ensemble.step_counts()
 
     return SimulationResult(
         trajectories=out.reshape(n_param, n_ic, n_state, n_record),
         time=transient + np.arange(1, n_record + 1, dtype=np.float64) * sample_dt,
         control_values=values,
         initial_states=ics,
-        final_states=y.reshape(n_param, n_ic, n_state).copy(),
-        status=status.reshape(n_param, n_ic),
+        final_states=final.reshape(n_param, n_ic, n_state),
+        status=ensemble.status.reshape(n_param, n_ic),
         parameters=parameters,
         dt=dt,
         sample_dt=sample_dt,
         transient=transient,
         duration=duration,
+        integrator=integrator,
+        rtol=rtol,
+        atol=atol,
+        steps=steps.reshape(n_param, n_ic),
+        rhs_evaluations=evaluations.reshape(n_param, n_ic),
     )

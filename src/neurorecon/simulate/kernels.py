@@ -1,80 +1,62 @@
-"""Compiled fixed-step RK4 kernels, parallel over trajectories.
+"""Compile an integrator kernel for one model's right-hand side, cached on disk across processes.
 
-One kernel is compiled per model right-hand side (numba specialises on the function it calls) and
-cached in-process. Each call advances every trajectory by ``n_samples * steps_per_sample`` steps of
-size ``dt`` and, when ``out`` has room, records the state after every ``steps_per_sample`` steps.
-Callers run long integrations block by block (for progress output) by calling again with the
-state arrays the previous call left behind.
+The kernels (:mod:`.rk4`, :mod:`.dopri5`) are written once as plain Python functions that call a
+module-level ``rhs``. :func:`compiled` makes a copy of such a function whose globals bind ``rhs``
+to the model's compiled right-hand side and compiles it with ``numba.njit(parallel=True)``. numba
+inlines the right-hand side, so the result is as fast as a kernel written for that model alone.
+
+Each copy is cached with ``cache=True`` under a name that includes a hash of the file that
+defines the right-hand side, so a second process loads the machine code instead of compiling it,
+and editing the model file (or the kernel file: numba checks its modification time) compiles
+afresh. A right-hand side without a source file (defined interactively) is compiled per process.
+Where numba writes the cache: :mod:`neurorecon.numba_cache`.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
+import types
+from collections.abc import Callable
 
 import numba
 import numpy as np
 
-DIVERGED_NONFINITE = 1
-DIVERGED_UNBOUNDED = 2
+from . import rk4
+
+
+def rhs_tag(rhs) -> str | None:
+    """Identifier of a compiled right-hand side and of its defining file's contents, or ``None``.
+
+    ``None`` when the function has no readable source file (defined in a notebook or by ``exec``).
+    """
+    func = rhs.py_func
+    try:
+        path = inspect.getsourcefile(func)
+        with open(path, "rb") as handle:
+            digest = hashlib.sha256(handle.read()).hexdigest()[:16]
+    except (OSError, TypeError):
+        return None
+    name = f"{func.__module__}.{func.__qualname__}".replace(".", "_").replace("<", "").replace(">", "")
+    return f"{name}_{digest}"
 
 
 @functools.cache
-def rk4_kernel(rhs):
-    """Return the compiled ensemble kernel for the right-hand side ``rhs(y, p, dydt)``.
+def compiled(template: Callable, rhs) -> Callable:
+    """Return ``template`` compiled with ``rhs(y, p, dydt)`` bound as its global ``rhs``.
 
-    Kernel signature ``kernel(y, params, status, dt, steps_per_sample, n_samples, bound, out)``:
-
-    - ``y``: (n_traj, n_state) float64, current states, advanced in place.
-    - ``params``: (n_traj, n_params) float64, one parameter vector per trajectory.
-    - ``status``: (n_traj,) int8; 0 = running, ``DIVERGED_*`` once a trajectory left the finite box.
-      A diverged trajectory is no longer advanced; its recorded samples are NaN from then on.
-    - ``dt``: step in model time units; ``steps_per_sample`` steps between recorded samples.
-    - ``n_samples``: number of sampling intervals to advance.
-    - ``bound``: |state component| above which a trajectory counts as divergent.
-    - ``out``: (n_traj, n_state, n_samples) float32/float64 to record into, or shape
-      (n_traj, n_state, 0) to advance without recording (a transient).
+    Args:
+        template: a kernel function of :mod:`.rk4` or :mod:`.dopri5`.
+        rhs: a ``numba.njit`` right-hand side (see :mod:`neurorecon.models.base`).
     """
-
-    @numba.njit(parallel=True, fastmath=False)
-    def kernel(y, params, status, dt, steps_per_sample, n_samples, bound, out):
-        n_traj, n_state = y.shape
-        record = out.shape[2] > 0
-        half = 0.5 * dt
-        sixth = dt / 6.0
-        for i in numba.prange(n_traj):
-            p = params[i]
-            yi = y[i].copy()
-            k1 = np.empty(n_state)
-            k2 = np.empty(n_state)
-            k3 = np.empty(n_state)
-            k4 = np.empty(n_state)
-            tmp = np.empty(n_state)
-            for s in range(n_samples):
-                if status[i] == 0:
-                    for _ in range(steps_per_sample):
-                        rhs(yi, p, k1)
-                        for j in range(n_state):
-                            tmp[j] = yi[j] + half * k1[j]
-                        rhs(tmp, p, k2)
-                        for j in range(n_state):
-                            tmp[j] = yi[j] + half * k2[j]
-                        rhs(tmp, p, k3)
-                        for j in range(n_state):
-                            tmp[j] = yi[j] + dt * k3[j]
-                        rhs(tmp, p, k4)
-                        for j in range(n_state):
-                            yi[j] += sixth * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
-                    for j in range(n_state):
-                        if not np.isfinite(yi[j]):
-                            status[i] = 1
-                        elif abs(yi[j]) > bound and status[i] == 0:
-                            status[i] = 2
-                if record:
-                    for j in range(n_state):
-                        out[i, j, s] = yi[j] if status[i] == 0 else np.nan
-            y[i] = yi
-
-    return kernel
+    tag = rhs_tag(rhs)
+    namespace = dict(template.__globals__, rhs=rhs)
+    copy = types.FunctionType(template.__code__, namespace, template.__name__, template.__defaults__)
+    copy.__module__ = template.__module__
+    # numba names the cache files after the qualified name: one set of files per right-hand side
+    copy.__qualname__ = f"{template.__qualname__}__{tag or 'uncached'}"
+    return numba.njit(parallel=True, fastmath=False, cache=tag is not None)(copy)
 
 
 def advance(
@@ -88,7 +70,10 @@ def advance(
     bound: float,
     out: np.ndarray | None = None,
 ) -> None:
-    """Advance an ensemble in place; record samples into ``out`` if given (see :func:`rk4_kernel`)."""
+    """Advance an ensemble in place with fixed-step RK4; record samples into ``out`` if given.
+
+    Arguments as in :func:`neurorecon.simulate.rk4.kernel`.
+    """
     if out is None:
         out = np.empty((y.shape[0], y.shape[1], 0), dtype=np.float64)
-    rk4_kernel(rhs)(y, params, status, float(dt), int(steps_per_sample), int(n_samples), float(bound), out)
+    compiled(rk4.kernel, rhs)(y, params, status, float(dt), int(steps_per_sample), int(n_samples), float(bound), out)
