@@ -31,7 +31,7 @@ class SineContinuation(Surrogate):
     def __init__(self, factor=1.0):
         self.factor = factor
 
-    store_attrs = training_values = device = property(lambda self: None)
+    store_attrs = training_values = property(lambda self: None)
 
     def rollout(self, *args, **kwargs):
         raise NotImplementedError
@@ -50,6 +50,10 @@ class SineContinuation(Surrogate):
 
     @classmethod
     def load(cls, path, device="auto"):
+        raise NotImplementedError
+
+    @classmethod
+    def train(cls, train_store, settings, seed, device, out_dir, progress):
         raise NotImplementedError
 
 
