@@ -19,7 +19,7 @@ from neurorecon.surrogates.training import FORMAT_VERSION, CheckpointError, load
 from neurorecon.surrogates.vae_map.embedding import EmbeddingError
 from neurorecon.surrogates.vae_map.family import VaeMapSurrogate
 from neurorecon.surrogates.vae_map.rollout_check import TrainingValueCheck
-from neurorecon.surrogates.vae_map.settings import LatentSelection, MapSettings, VaeSettings
+from neurorecon.surrogates.vae_map.settings import LatentSelection, MapSettings, VaeMapSettings, VaeSettings
 from neurorecon.surrogates.vae_map.stages import candidate_seeds, select_latent, train_map, train_vae
 
 VALUES = (1.0, 2.0)
@@ -245,7 +245,9 @@ def test_bad_inputs_are_clear_errors(trained, tmp_path):
 
 
 def test_registry():
-    assert get_family("vae_map") is VaeMapSurrogate is FAMILIES["vae_map"]
+    entry = get_family("vae_map")
+    assert entry is FAMILIES["vae_map"] and entry.surrogate_type is VaeMapSurrogate
+    assert entry.settings_type is VaeMapSettings and VaeMapSurrogate.settings_type is VaeMapSettings
     with pytest.raises(ValueError, match="unknown surrogate family 'ode'.*vae_map"):
         get_family("ode")
 
