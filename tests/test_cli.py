@@ -105,8 +105,8 @@ def test_train_runs_every_stage_into_the_workflow_layout(tmp_path, capsys, monke
     run = tmp_path / "results" / "fhn" / "vae_map" / "seed4"
     for d in (1, 2):
         assert (run / "vae" / f"d{d}" / "vae.pt").exists()
-    for name in ("latent.json", "figures/latent_selection.png", "map/surrogate.pt", "map/surrogate.json",
-                 "map/rollout_check.json"):
+    for name in ("latent.json", "figures/latent_selection.png", "figures/training_curves.png", "surrogate.pt",
+                 "surrogate.json", "training_check.json", "map/rollout_check.json", "map/map_curve.tsv"):
         assert (run / name).exists(), name
     assert list(read_dataset(tmp_path / "results" / "fhn" / "truth" / "train.zarr")["param"].values) == [0.5, 0.8]
 

@@ -273,7 +273,7 @@ def training_recovery(tmp_path_factory) -> TrainingRecovery:
     upstream = run_snakemake(state.reference, str(SEED_DIR / "latent.json"), *args, timeout=300)
     assert upstream.returncode == 0, output_of(upstream)[-4000:]
     copy_workdir(state.reference, state.workdir)
-    target = str(SEED_DIR / "map" / "surrogate.pt")
+    target = str(SEED_DIR / "surrogate.pt")
     state.steps["reference"] = run_snakemake(state.reference, target, *args, timeout=300)
 
     def training() -> bool:

@@ -176,7 +176,7 @@ SURROGATE = {
     "seeds": [0],
     "device": "cpu",
     "settings": {
-        "vae": {"epochs": 1},
+        "vae": {"embedding_dim": 10, "epochs": 1},  # the window fits the tiny study's 250 samples
         "latent": {"dims": [2, 3], "rel_tol": 0.25},
         "map": {"epochs": 1},
     },
