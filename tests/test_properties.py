@@ -115,16 +115,21 @@ def _leaf_paths(node, prefix=()):
 PATHS = list(_leaf_paths(TINY))
 
 
-@BOUNDED
-@given(path=st.sampled_from(PATHS), value=json_values)
-def test_any_mutated_config_is_valid_or_refused_with_its_key(path, value):
+def _tiny_with(path: tuple[str, ...], value) -> dict:
+    """A copy of the tiny surrogate study with the key at ``path`` set to ``value``."""
     config = copy.deepcopy(TINY)
     node = config
     for key in path[:-1]:
         node = node[key]
     node[path[-1]] = value
+    return config
+
+
+@BOUNDED
+@given(path=st.sampled_from(PATHS), value=json_values)
+def test_any_mutated_config_is_valid_or_refused_with_its_key(path, value):
     try:
-        validate_config(config)
+        validate_config(_tiny_with(path, value))
     except ConfigError as exc:
         assert str(exc).startswith("config key "), exc
     # any other exception type fails the test: a traceback in a Snakemake job or the CLI
@@ -142,13 +147,8 @@ INTEGER_KEYS = [
 @BOUNDED
 @given(path=st.sampled_from(INTEGER_KEYS), value=st.integers(1, 50).map(float))
 def test_whole_numbers_written_as_floats_are_refused_where_integers_are_expected(path, value):
-    config = copy.deepcopy(TINY)
-    node = config
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
     try:
-        validate_config(config)
+        validate_config(_tiny_with(path, value))
     except ConfigError as exc:
         assert ".".join(path) in str(exc) and "is not of type 'integer'" in str(exc), exc
     else:

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 _TEMP_TAGS = ("tmp", "old")
 _HEX = frozenset("0123456789abcdef")
 
@@ -249,8 +251,6 @@ def write_json(path: str | os.PathLike, data: object) -> Path:
 
 def json_safe(value):
     """``value`` with numpy scalars and arrays as Python numbers and lists, non-finite floats as None."""
-    import numpy as np  # numpy scalars and arrays appear in reports
-
     if isinstance(value, Mapping):
         return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
