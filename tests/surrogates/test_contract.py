@@ -25,13 +25,18 @@ TINY = yaml.safe_load((ROOT / "config" / "tiny_surrogate.yaml").read_text())
 TOY_ENTRY = {"kind": "toy", "datasets": ["fhn"], "seeds": [0], "settings": {"diverge_above": 1.2},
              "sweep": {"n_ic": 2, "n_steps": 300, "transient_steps": 50, "lyapunov_steps": 0},
              "check": {"n_steps": 300, "transient_steps": 50, "n_ic": 2}}
+HYBRID_ENTRY = {"kind": "hybrid_ode", "datasets": ["fhn"], "seeds": [0],
+                "settings": {"mode": "latent", "width": 8, "depth": 1, "time_scale": 5.0, "iterations": 4,
+                             "segments": [1.1, 1.3], "batch": 16, "candidates": 1},
+                "sweep": TOY_ENTRY["sweep"], "check": TOY_ENTRY["check"]}
+ENTRIES = {"vae_map": TINY["surrogates"]["vae_map"], "toy": TOY_ENTRY, "hybrid_ode": HYBRID_ENTRY}
+"""A tiny config entry per family: fast, not good."""
 FAMILY_NAMES = [*sorted(FAMILIES), "toy"]
 
 
 def _config(name: str) -> dict:
     config = {key: value for key, value in TINY.items() if key != "surrogates"}
-    entry = TINY["surrogates"]["vae_map"] if name == "vae_map" else TOY_ENTRY
-    config["surrogates"] = {name: entry}
+    config["surrogates"] = {name: ENTRIES[name]}
     return config
 
 

@@ -137,7 +137,10 @@ def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str
         surrogate["check"] = CheckSettings.from_dict(surrogate["check"], where=f"{where}.check").to_dict()
     except ValueError as exc:
         raise ConfigError(f"config key {exc}") from None
-    for dataset in surrogate["datasets"]:
+    for index, dataset in enumerate(surrogate["datasets"]):
+        for key, problem in settings.problems_with_model(get_model(datasets[dataset]["model"])):
+            key = f"datasets[{index}]" if key == "datasets" else key
+            raise ConfigError(f"config key {where}.{key}: {problem} (dataset {dataset!r})")
         for key, problem in settings.problems_with_data(recorded_samples(datasets[dataset])):
             raise ConfigError(f"config key {where}.settings.{key}: {problem} (dataset {dataset!r})")
     surrogate["settings"] = settings.to_dict()

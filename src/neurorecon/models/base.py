@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .channels import ChannelStructure
+
 RightHandSide = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
@@ -85,6 +87,9 @@ class NeuronModel:
             chosen per model by measured spike-time error and cost (benchmarks/simulate.py).
         rtol, atol: default relative and absolute local error tolerance of ``dopri5`` (atol in the
             units of the state variables).
+        channels: the declared channel structure (conductance-based models whose currents are known;
+            None otherwise): kinetic gates are state variables, conductances, reversal potentials
+            and the capacitance are parameters.
     """
 
     name: str
@@ -112,6 +117,7 @@ class NeuronModel:
     integrator: str = "rk4"
     rtol: float = 1e-6
     atol: float = 1e-8
+    channels: ChannelStructure | None = None
 
     def __post_init__(self) -> None:
         n_state = len(self.state_names)
@@ -132,9 +138,21 @@ class NeuronModel:
         unknown = set(self.positive_parameters) - set(self.parameter_names)
         if unknown:
             raise ModelError(f"model {self.name!r}: positive_parameters {sorted(unknown)} are not parameters")
+        if self.channels is not None:
+            self._check_channels(self.channels)
         steps = self.sample_dt / self.dt
         if abs(steps - round(steps)) > 1e-9 * steps:
             raise ModelError(f"model {self.name!r}: sample_dt is not a multiple of dt")
+
+    def _check_channels(self, channels: ChannelStructure) -> None:
+        not_states = [gate.name for gate in channels.kinetic_gates if gate.name not in self.state_names]
+        if not_states:
+            raise ModelError(f"model {self.name!r}: kinetic gates {not_states} are not state variables")
+        named = [channels.capacitance] + [name for current in channels.currents
+                                          for name in (current.conductance, current.reversal)]
+        unknown = sorted(set(named) - set(self.parameter_names))
+        if unknown:
+            raise ModelError(f"model {self.name!r}: channel parameters {unknown} are not parameters")
 
     @property
     def n_state(self) -> int:

@@ -23,6 +23,7 @@ import math
 import numba
 
 from .base import ControlParameter, NeuronModel
+from .channels import ChannelStructure, Current, Gate, from_rates, x_over_expm1
 
 PARAMETER_NAMES = ("C", "gNa", "gK", "gL", "ENa", "EK", "EL", "I")
 
@@ -58,6 +59,47 @@ def rhs(y, p, dydt):
     dydt[3] = a_n * (1.0 - n) - b_n * n
 
 
+# The same rates for any array namespace (numpy, torch), for the channel declaration below.
+def _alpha_m(v, p, xp):
+    return x_over_expm1((v + 40.0) / 10.0, xp)
+
+
+def _beta_m(v, p, xp):
+    return 4.0 * xp.exp(-(v + 65.0) / 18.0)
+
+
+def _alpha_h(v, p, xp):
+    return 0.07 * xp.exp(-(v + 65.0) / 20.0)
+
+
+def _beta_h(v, p, xp):
+    return 1.0 / (1.0 + xp.exp(-(v + 35.0) / 10.0))
+
+
+def _alpha_n(v, p, xp):
+    return 0.1 * x_over_expm1((v + 55.0) / 10.0, xp)
+
+
+def _beta_n(v, p, xp):
+    return 0.125 * xp.exp(-(v + 65.0) / 80.0)
+
+
+CHANNELS = ChannelStructure(
+    capacitance="C",
+    currents=(
+        Current("Na", "gNa", "ENa", (("m", 3), ("h", 1))),
+        Current("K", "gK", "EK", (("n", 4),)),
+        Current("leak", "gL", "EL"),
+    ),
+    gates=(
+        Gate("m", *from_rates(_alpha_m, _beta_m)),
+        Gate("h", *from_rates(_alpha_h, _beta_h)),
+        Gate("n", *from_rates(_alpha_n, _beta_n)),
+    ),
+)
+"""Na (m^3 h), K (n^4) and leak currents with the rates of :func:`rhs`."""
+
+
 MODEL = NeuronModel(
     name="hh",
     title="Hodgkin–Huxley squid axon",
@@ -90,4 +132,5 @@ MODEL = NeuronModel(
     integrator="dopri5",
     rtol=1e-05,
     atol=1e-06,
+    channels=CHANNELS,
 )

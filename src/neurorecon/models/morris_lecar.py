@@ -21,6 +21,7 @@ import math
 import numba
 
 from .base import ControlParameter, NeuronModel
+from .channels import ChannelStructure, Current, Gate
 
 PARAMETER_NAMES = ("C", "gL", "gCa", "gK", "VL", "VCa", "VK", "V1", "V2", "V3", "V4", "phi", "I")
 
@@ -42,6 +43,31 @@ def rhs(y, p, dydt):
     w_inf = 0.5 * (1.0 + math.tanh((v - v3) / v4))
     dydt[0] = (current - g_l * (v - v_l) - g_ca * m_inf * (v - v_ca) - g_k * w * (v - v_k)) / c
     dydt[1] = phi * (w_inf - w) * math.cosh((v - v3) / (2.0 * v4))
+
+
+# The gate functions of :func:`rhs` for any array namespace (numpy, torch), for the declaration below.
+def _m_inf(v, p, xp):
+    return 0.5 * (1.0 + xp.tanh((v - p["V1"]) / p["V2"]))
+
+
+def _w_inf(v, p, xp):
+    return 0.5 * (1.0 + xp.tanh((v - p["V3"]) / p["V4"]))
+
+
+def _tau_w(v, p, xp):
+    return 1.0 / (p["phi"] * xp.cosh((v - p["V3"]) / (2.0 * p["V4"])))
+
+
+CHANNELS = ChannelStructure(
+    capacitance="C",
+    currents=(
+        Current("Ca", "gCa", "VCa", (("m", 1),)),
+        Current("K", "gK", "VK", (("w", 1),)),
+        Current("leak", "gL", "VL"),
+    ),
+    gates=(Gate("m", _m_inf), Gate("w", _w_inf, _tau_w)),
+)
+"""Ca (instantaneous m), K (w) and leak currents of :func:`rhs`."""
 
 
 MODEL = NeuronModel(
@@ -76,4 +102,5 @@ MODEL = NeuronModel(
     integrator="dopri5",
     rtol=1e-06,
     atol=1e-06,
+    channels=CHANNELS,
 )

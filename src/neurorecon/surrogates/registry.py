@@ -64,6 +64,11 @@ FAMILIES: dict[str, FamilyEntry] = {
         "neurorecon.surrogates.vae_map.settings:VaeMapSettings",
         ("figures/latent_selection.png", "figures/training_curves.png"),
     ),
+    "hybrid_ode": FamilyEntry(
+        "hybrid_ode", "neurorecon.surrogates.hybrid_ode.family:HybridOdeSurrogate",
+        "neurorecon.surrogates.hybrid_ode.settings:HybridOdeSettings",
+        ("figures/training_curves.png", "figures/kinetics.png"),
+    ),
 }
 """The families shipped with neurorecon, by name."""
 

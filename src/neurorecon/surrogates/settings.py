@@ -15,7 +15,10 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ..models import NeuronModel
 
 
 class SettingsError(ValueError):
@@ -51,6 +54,13 @@ class Settings:
     def problems_with_data(self, n_samples: int) -> list[tuple[str, str]]:
         """(dotted key, problem) for every setting that training series of ``n_samples`` samples
         per trajectory cannot satisfy; checked with the config, before any job."""
+        return []
+
+    def problems_with_model(self, model: NeuronModel) -> list[tuple[str, str]]:
+        """(key, problem) for every reason the family cannot train on a dataset of ``model``
+        (e.g. a control that is not an injected current); checked with the config, before any job.
+        The key is relative to the surrogate's config entry: ``datasets`` (the dataset itself does
+        not suit the family) or ``settings.<name>``."""
         return []
 
     @classmethod

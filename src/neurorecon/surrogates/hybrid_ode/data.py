@@ -1,0 +1,106 @@
+"""Training data of a hybrid ODE: the observed voltage and the injected current of every training
+trace, the time scale that sizes every length, and the training/validation segments."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ...dynamics.spikes import detect_spikes
+
+
+def command_current(ds: xr.Dataset) -> np.ndarray:  # TODO(merge): simulate.protocol.command_current
+    if "command" in ds:
+        return ds["command"].transpose("param", "time").values.astype(np.float64)
+    values = ds["param"].values.astype(np.float64)
+    return np.repeat(values[:, None], ds.sizes["time"], axis=1)
+
+
+@dataclass(frozen=True)
+class TrainingTraces:
+    """Traces a hybrid ODE trains on.
+
+    Attributes:
+        voltage: (n_trace, n_time) observed voltage, mV (finite traces only).
+        current: (n_trace, n_time) injected current in force over each sampling interval, control unit.
+        sample_dt: sampling interval, model time unit.
+        training_values: (n_val,) control values (step amplitudes) of the store.
+        parameters: the model's full parameter dict of the store.
+        model: the model's name.
+        spike_threshold: spike threshold, mV.
+    """
+
+    voltage: np.ndarray
+    current: np.ndarray
+    sample_dt: float
+    training_values: np.ndarray
+    parameters: dict[str, float]
+    model: str
+    spike_threshold: float
+
+    @classmethod
+    def from_store(cls, ds: xr.Dataset) -> TrainingTraces:
+        """The finite traces of a trajectory store (constant-control or step-protocol)."""
+        observed = ds[str(ds.attrs["observed"])].transpose("param", "ic", "time").values.astype(np.float64)
+        current = np.broadcast_to(command_current(ds)[:, None, :], observed.shape)
+        voltage = observed.reshape(-1, observed.shape[-1])
+        current = current.reshape(-1, observed.shape[-1])
+        keep = np.isfinite(voltage).all(axis=1)
+        if not keep.any():
+            raise ValueError("the training store has no finite trace")
+        return cls(
+            voltage[keep], np.ascontiguousarray(current[keep]), float(ds.attrs["sample_dt"]),
+            ds["param"].values.astype(np.float64), dict(json.loads(ds.attrs["parameters"])),
+            str(ds.attrs["model"]), float(ds.attrs["spike_threshold"]),
+        )
+
+    def median_isi(self) -> float:
+        """Median inter-spike interval over all traces, model time unit.
+
+        Raises:
+            ValueError: fewer than two spikes in every trace (no time scale to read).
+        """
+        time = np.arange(self.voltage.shape[1]) * self.sample_dt
+        isis = detect_spikes(self.voltage, time, self.spike_threshold).isis()
+        isis = isis[np.isfinite(isis)]
+        if isis.size == 0:
+            raise ValueError("the training traces hold no two spikes in a row, so no time scale can be read "
+                             "from them: set the hybrid_ode setting time_scale")
+        return float(np.median(isis))
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Start samples of training segments, split into training and validation sets.
+
+    A segment starting at sample s uses the ``warmup`` samples before s (clamped warm-up) and
+    the ``horizon`` samples after it (free run). Validation starts lie in contiguous blocks of
+    time, so the validation loss measures the fit on stretches not trained on.
+    """
+
+    train: np.ndarray  # (n_train, 2) (trace, start sample)
+    validation: np.ndarray  # (n_val, 2)
+
+
+def split_segments(n_trace: int, n_time: int, warmup: int, horizon: int, heldback_fraction: float,
+                   block: int, seed: int) -> Segments:
+    """Every feasible (trace, start) pair, blocks of ``block`` start samples held back at random.
+
+    Raises:
+        ValueError: traces too short for one warm-up plus one horizon.
+    """
+    starts = np.arange(warmup, n_time - horizon)
+    if starts.size == 0:
+        raise ValueError(f"training traces of {n_time} samples are too short for a warm-up of {warmup} "
+                         f"samples plus a segment of {horizon}")
+    pairs = np.stack(np.meshgrid(np.arange(n_trace), starts, indexing="ij"), axis=-1).reshape(-1, 2)
+    blocks = pairs[:, 1] // max(block, 1) + pairs[:, 0] * (n_time // max(block, 1) + 1)
+    unique = np.unique(blocks)
+    rng = np.random.default_rng(seed)
+    n_held = max(1, round(heldback_fraction * unique.size)) if unique.size > 1 else 0
+    held = rng.choice(unique, size=n_held, replace=False)
+    mask = np.isin(blocks, held)
+    return Segments(pairs[~mask], pairs[mask])
