@@ -1,4 +1,4 @@
-"""Benchmark: training throughput of the vae_map surrogate (VAE and neural map) and sweep speed.
+"""Benchmark: training throughput of the vae_map and hybrid_ode surrogates and their sweep speed.
 
 Training data: the observed voltage of ``srk`` at three bursting control values (simulated here,
 or read from ``--store``), delay-embedded as in the default settings. Reported per device (CPU,
@@ -9,6 +9,10 @@ and CUDA where available) and CPU thread count:
   optimiser step), default widths and batch;
 - free-running sweep: map steps per second for a batched (param x ic) rollout, against the loop a
   user would otherwise write (one trajectory at a time), and the ratio.
+
+hybrid_ode (hh, gates mode, K gate learned, default widths): RK4 steps per second of a batch of
+128 segments forward + backward (the free-running part of a training step), and of a batched
+no-gradient rollout of 82 trajectories (the sweep).
 
 Run:  python benchmarks/train.py [--store train.zarr] [--threads 1 2] [--seconds 10]
 Prints a table; nothing is asserted.
@@ -28,6 +32,8 @@ from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, simulate
 from neurorecon.simulate.to_store import trajectories_dataset
 from neurorecon.surrogates.free_run import free_run
+from neurorecon.surrogates.hybrid_ode.model import HybridArchitecture, HybridOde
+from neurorecon.surrogates.hybrid_ode.settings import HybridOdeSettings
 from neurorecon.surrogates.training import generator, resolve_device, seed_everything
 from neurorecon.surrogates.vae_map.embedding import EmbeddingSpec, Scaler, delay_windows, segments_from_store
 from neurorecon.surrogates.vae_map.map_model import MapArchitecture, NeuralMap
@@ -124,6 +130,34 @@ def bench_sweep(device: torch.device, sync, latent_dim: int = 4, n_traj: int = 8
     return batched, loop
 
 
+def bench_hybrid(device: torch.device, seconds: float, sync, batch: int = 128, n_traj: int = 82) -> tuple[float, float]:
+    """(RK4 steps/s forward + backward at ``batch``, RK4 steps/s without gradients at ``n_traj``)."""
+    settings = HybridOdeSettings(learned_gates=("n",))
+    model = get_model("hh")
+    arch = HybridArchitecture("gates", "hh", model.parameters(), settings.learned_gates, width=settings.width,
+                              depth=settings.depth, v_offset=-15.0, v_scale=60.0, tau_init=3.0, tau_floor=0.07)
+    net = HybridOde(arch).to(device)
+    dt, steps = model.sample_dt / settings.substeps, 10
+
+    def start(n: int) -> torch.Tensor:
+        v = net.scaled(torch.linspace(-70.0, -55.0, n, device=device))
+        return torch.cat([v[:, None], net.initial_hidden(v).detach()], dim=1)
+
+    state, current = start(batch), torch.full((batch,), 10.0, device=device)
+
+    def train_step():
+        s = state
+        for _ in range(steps):
+            s = net.step(s, current, dt, settings.substeps)
+        s[:, 0].square().mean().backward()
+
+    trained = timed(train_step, seconds, sync) * steps * settings.substeps
+    free = start(n_traj)
+    with torch.no_grad():
+        sweep = timed(lambda: net.step(free, current[:n_traj], dt, settings.substeps), seconds, sync) * settings.substeps
+    return trained, sweep
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", help="training trajectory store (default: simulate srk briefly)")
@@ -148,6 +182,14 @@ def main() -> None:
         batched, loop = bench_sweep(device, sync)
         print(f"{name:>8} {threads:>7} {vae:>14.0f} {net:>12.0f} {batched:>14.0f} {loop:>13.0f} "
               f"{batched / loop:>6.1f}")
+    print(f"\nhybrid_ode (hh, K gate learned)\n{'device':>8} {'threads':>7} {'train RK4 steps/s':>18} "
+          f"{'sweep RK4 steps/s':>18}")
+    for name, threads in runs:
+        torch.set_num_threads(threads)
+        device = resolve_device(name)
+        sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+        trained, sweep = bench_hybrid(device, args.seconds, sync)
+        print(f"{name:>8} {threads:>7} {trained:>18.0f} {sweep:>18.0f}")
 
 
 if __name__ == "__main__":
