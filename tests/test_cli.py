@@ -1,5 +1,6 @@
 """The ``neurorecon`` command: listing models, simulating into a store, refusing bad input."""
 
+import json
 import os
 
 import pytest
@@ -35,10 +36,28 @@ def test_sweep_gives_evenly_spaced_values(tmp_path):
     assert list(read_dataset(out)["param"].values) == [0.0, 0.25, 0.5, 0.75, 1.0]
 
 
+def test_simulate_a_step_protocol(tmp_path):
+    out = tmp_path / "hh.zarr"
+    assert main(["simulate", "hh", "--values", "0,12", "--protocol", "step=40,gap=10,repeats=2,settle=20",
+                 "-o", str(out)]) == 0
+    ds = read_dataset(out, kind="trajectories")
+    assert json.loads(ds.attrs["protocol"]) == {"holding": 0.0, "step": 40.0, "gap": 10.0, "repeats": 2,
+                                                "settle": 20.0}
+    assert ds["command"].shape == (2, 1100) and ds.attrs["transient"] == 20.0
+    assert main(["simulate", "fitzhugh_nagumo", "--values", "0.5", "--protocol", "-o", str(tmp_path / "f.zarr")]) == 0
+    assert json.loads(read_dataset(tmp_path / "f.zarr").attrs["protocol"])["step"] == 160.0  # every default
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["nosuch", "--values", "1"], "unknown model 'nosuch'"),
+        (["srk", "--values", "-40", "--protocol"], "--protocol: model 'srk' is controlled by VS"),
+        (["hh", "--values", "12", "--protocol", "step=20"], "--protocol step: 20 ms is shorter than"),
+        (["hh", "--values", "12", "--protocol", "holding=30"], "--protocol holding: 30 is outside"),
+        (["hh", "--values", "12", "--protocol", "gap"], "--protocol: expected KEY=VALUE, got 'gap'"),
+        (["hh", "--values", "12", "--protocol", "repeats=1.5"], "--protocol repeats: '1.5' is not a whole number"),
+        (["hh", "--values", "12", "--protocol", "steps=90"], "--protocol steps: unknown key"),
         (["morris_lecar", "--set", "nosuch", "--values", "1"], "no parameter set 'nosuch'"),
         (["hh", "--values", "1,nan"], "--values: 'nan' is not finite"),
         (["hh", "--values", "1,abc"], "--values: 'abc' is not a number"),
@@ -140,3 +159,22 @@ def test_train_reports_an_embedding_longer_than_the_training_segments(tmp_path, 
     err = capsys.readouterr().err
     assert "config key surrogates.vae_map.settings.vae.embedding_dim" in err and "100000" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.yaml"]  # caught before any simulation
+
+
+def test_train_refuses_a_constant_store_for_a_protocol_dataset(tmp_path, capsys):
+    """A dataset with train.protocol needs a protocol store: a constant-control one at the path is
+    refused before any training, naming the difference."""
+    import yaml
+
+    config = yaml.safe_load(open(TINY_SURROGATE).read())
+    store = tmp_path / "train.zarr"
+    assert main(["simulate", "fitzhugh_nagumo", "--values", "0.5,0.8", "--ic", "2", "--transient", "20",
+                 "--duration", "200", "-o", str(store)]) == 0
+    config["datasets"]["fhn"]["train"]["protocol"] = {"step": 100.0, "gap": 40.0, "repeats": 2}
+    path = tmp_path / "protocol.yaml"
+    path.write_text(yaml.safe_dump(config))
+    capsys.readouterr()
+    assert main(["train", str(path), "--dataset", "fhn", "--train-store", str(store), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "does not match dataset 'fhn'" in err and "the dataset's training is a step protocol" in err
+    assert not (tmp_path / "out").exists()

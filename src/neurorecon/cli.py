@@ -86,6 +86,39 @@ def _parse_overrides(items: Sequence[str]) -> dict[str, float]:
     return overrides
 
 
+def _parse_protocol(text: str, model, transient: float | None, sample_dt: float | None):
+    """``--protocol`` KEY=VALUE,... (keys of :class:`StepProtocol`; empty: every default) -> the
+    protocol, checked against the model."""
+    from .simulate.protocol import ProtocolError, StepProtocol, not_a_current, protocol_defaults
+
+    refused = not_a_current(model)
+    if refused:
+        raise UsageError(f"--protocol: {refused}")
+    settings: dict[str, float | int] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--protocol: expected KEY=VALUE, got {item!r}")
+        if key == "repeats":
+            try:
+                settings[key] = int(value)
+            except ValueError:
+                raise UsageError(f"--protocol repeats: {value!r} is not a whole number") from None
+        else:
+            settings[key] = _float(f"--protocol {key}", value)
+    try:
+        protocol = StepProtocol.from_dict(settings, protocol_defaults(model, transient))
+        problems = protocol.problems(model, model.sample_dt if sample_dt is None else sample_dt)
+    except ProtocolError as exc:
+        raise UsageError(f"--protocol {exc.key}: {exc.problem}") from None
+    for key, problem in problems:
+        raise UsageError(f"--protocol {key}: {problem}")
+    return protocol
+
+
 def cmd_models(_args: argparse.Namespace) -> int:
     """Print every registered model with its sets, control parameter, range and units."""
     for model in MODELS.values():
@@ -127,6 +160,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         dt=args.dt,
         sample_dt=args.sample_dt,
     )
+    protocol = None if args.protocol is None else _parse_protocol(args.protocol, model, args.transient,
+                                                                    args.sample_dt)
     check_size(model, spec, n_values)  # before a sweep's grid is built
     if args.sweep is not None:
         spec = replace(spec, control_values=list(np.linspace(start, stop, n_values)))
@@ -135,7 +170,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         low, high = model.control.range
         _log(f"warning: {len(outside)} control value(s) outside the model's range [{low:g}, {high:g}]")
     simulate_to_store(model.name, spec, out, provenance(seed=args.seed, rule="cli:simulate"), progress=_log,
-                      overwrite=args.overwrite)
+                      overwrite=args.overwrite, protocol=protocol)
     _log(f"wrote {out} ({n_values} values x {args.ic} initial states)")
     return 0
 
@@ -214,6 +249,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         control_values,
         load_yaml,
         simulation_spec,
+        training_protocol,
         validate_config,
     )
     from .surrogates.registry import get_family
@@ -234,6 +270,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     seed, device = entry["seeds"][0], entry["device"]
     dataset = config["datasets"][args.dataset]
     spec = simulation_spec(dataset, control_values(dataset, "train"), seed=config["seed"])
+    protocol = training_protocol(dataset)
     train_store = Path(args.train_store or f"results/{args.dataset}/truth/train.zarr")
     out = Path(args.output or f"results/{args.dataset}/{name}/seed{seed}")
     try:
@@ -241,7 +278,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     except OutputError as exc:
         raise UsageError(f"-o: {exc}") from None
     if train_store.exists():
-        problems = mismatches(read_dataset(train_store, kind="trajectories"), dataset["model"], spec)
+        problems = mismatches(read_dataset(train_store, kind="trajectories"), dataset["model"], spec, protocol)
         if problems:
             raise UsageError(f"training store {str(train_store)!r} does not match dataset {args.dataset!r} of "
                              f"{args.config}: {'; '.join(problems)}. Remove it to have it simulated again, "
@@ -249,7 +286,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         _log(f"{train_store} does not exist: simulating the training values of {args.dataset!r}")
         simulate_to_store(dataset["model"], spec, train_store, provenance(seed=config["seed"], rule="cli:train"),
-                          progress=_log)
+                          progress=_log, protocol=protocol)
     settings = get_family(entry["kind"]).settings_type.from_dict(entry["settings"], where=f"surrogates.{name}.settings")
     try:
         run = train_run(entry["kind"], train_store, settings, CheckSettings.from_dict(entry["check"]), seed, device,
@@ -284,6 +321,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help=f"{name.replace('-', ' ')} in model time units (default: the model's)")
     p_sim.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                        help="override a model parameter (repeatable)")
+    p_sim.add_argument("--protocol", nargs="?", const="", default=None, metavar="KEY=VALUE,...",
+                       help="current-clamp step protocol (models whose control is an injected current): the "
+                            "values are step amplitudes; keys holding, step, gap, repeats, settle as in the "
+                            "config's train.protocol, each optional (--protocol alone takes every default); "
+                            "--duration is then not used, --transient is the default settle time")
     p_sim.add_argument("--seed", type=int, default=0, help="seed of the initial states (default 0)")
     p_sim.add_argument("-o", "--output", required=True, help="output .zarr path")
     p_sim.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)

@@ -61,3 +61,22 @@ def test_fi_curve_is_in_hertz(regimes):
 def test_no_regime_stores_is_an_error():
     with pytest.raises(ValueError, match="no regime stores"):
         plots.bifurcation_figure({})
+
+
+def test_training_traces_show_the_command_under_the_voltage(tmp_path):
+    from neurorecon.models import get_model
+    from neurorecon.simulate import SimulationSpec
+    from neurorecon.simulate.protocol import StepProtocol, simulate_protocol
+    from neurorecon.simulate.to_store import trajectories_dataset
+
+    model = get_model("hh")
+    protocol = StepProtocol(holding=0.0, step=40.0, gap=10.0, repeats=2, settle=20.0)
+    store = trajectories_dataset(model, simulate_protocol(model, SimulationSpec([8.0, 12.0]), protocol), "default",
+                                 protocol=protocol)
+    fig = plots.training_traces_figure(store)
+    assert len(fig.axes) == 3
+    texts = " ".join(_texts(fig))
+    assert "V [mV]" in texts and "command I [µA/cm²]" in texts and "time [ms]" in texts and "step protocol" in texts
+    commands = [line.get_ydata() for line in fig.axes[-1].lines]
+    np.testing.assert_array_equal(commands[1], store["command"].values[1])
+    assert style.save(fig, tmp_path / "training.png").stat().st_size > 10_000

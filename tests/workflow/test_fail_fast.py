@@ -115,6 +115,15 @@ CASES = [
          _key("datasets.fhn.simulation.duration", "-5.0 is less than or equal to the minimum of 0")),
     Case("negative-transient", _config("datasets.fhn.simulation.transient", -1.0),
          _key("datasets.fhn.simulation.transient", "-1.0 is less than the minimum of 0")),
+    Case("protocol-on-a-voltage-control",
+         "datasets:\n  srk:\n    model: srk\n    train: {values: [-40.0], protocol: {}}\n"
+         "    heldout: {start: -48.0, stop: -24.0, num: 4}\n",
+         _key("datasets.srk.train.protocol", "model 'srk' is controlled by VS [mV]")
+         + ("which is not an injected current",)),
+    Case("protocol-step-shorter-than-min-record", _config("datasets.fhn.train.protocol", {"step": 40.0}),
+         _key("datasets.fhn.train.protocol.step", "40 time units is shorter than the shortest classifiable record")),
+    Case("protocol-holding-out-of-range", _config("datasets.fhn.train.protocol", {"holding": 2.0}),
+         _key("datasets.fhn.train.protocol.holding", "2 is outside the allowed range [0, 1.5] of I")),
     Case("unknown-top-level-key", _config("datasetz", {}),
          _key("<top level>", "'datasetz' was unexpected")),
     Case("duplicate-dataset-name",

@@ -118,6 +118,9 @@ TRUTH_PLANS = [
     # Training values: their simulation, and the figure that marks them; no reclassification.
     Plan.of("train-values", {f"{FHN}.train.values": [0.6]},
             {"simulate_chunk[train-0]", "plot_truth"}, {"merge_truth[train]"}),
+    # A step protocol for the training values: their simulation and its new figure, not the held-out grid.
+    Plan.of("train-protocol", {f"{FHN}.train.protocol": {"step": 100.0}},
+            {"simulate_chunk[train-0]"}, {"merge_truth[train]", "plot_training_traces"}),
 ]
 
 

@@ -51,6 +51,29 @@ def test_tiny_surrogate_study_runs_end_to_end(tmp_path):
     assert (tmp_path / "results/fhn/figures/surrogate_summary.png").stat().st_size > 10_000
 
 
+def test_vae_map_on_step_protocol_training_data_runs_end_to_end(tmp_path):
+    """With train.protocol the training store holds the protocol and its command; vae_map trains on
+    its step epochs and the training-value check compares with them; the held-out grid is unchanged."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config" / "tiny_surrogate.yaml").read_text())
+    config["datasets"]["fhn"]["train"]["protocol"] = {"step": 100.0, "gap": 40.0, "repeats": 2}
+    study = tmp_path / "protocol.yaml"
+    study.write_text(yaml.safe_dump(config))
+    run = run_snakemake(tmp_path, "--configfile", str(study))
+    assert run.returncode == 0, run.stderr[-4000:]
+    train = read_dataset(tmp_path / "results/fhn/truth/train.zarr", kind="trajectories")
+    protocol = json.loads(train.attrs["protocol"])
+    assert protocol == {"holding": 0.0, "step": 100.0, "gap": 40.0, "repeats": 2, "settle": 20.0}
+    assert train["command"].dims == ("param", "time") and sorted(np.unique(train["command"].values)) == [0.0, 0.5, 0.8]
+    heldout = read_dataset(tmp_path / "results/fhn/truth/heldout.zarr", kind="trajectories")
+    assert "protocol" not in heldout.attrs and "command" not in heldout
+    seed_dir = tmp_path / "results/fhn/vae_map/seed0"
+    check = json.loads((seed_dir / "training_check.json").read_text())
+    assert [value["control"] for value in check["values"]] == [0.5, 0.8]
+    assert isinstance(json.loads((seed_dir / "metrics.json").read_text())["training_check_passed"], bool)
+
+
 def test_a_family_registered_as_a_plug_in_runs_through_the_workflow(tmp_path, toy_family):
     """The test-only toy family (one module under tests/, one entry point, no rule file) goes
     through the generic training rule, the training check, the sweep, the classifier and the

@@ -73,3 +73,22 @@ rule plot_fi_curve:
         "logs/{dataset}/plot_fi_curve.log",
     script:
         "../scripts/plot_fi_curve.py"
+
+
+rule plot_training_traces:
+    input:
+        "results/{dataset}/truth/train.zarr",
+    output:
+        report(
+            "results/{dataset}/figures/truth_training.png",
+            caption="../report/training_traces.rst",
+            category="{dataset}",
+            subcategory="ground truth",
+            labels={"dataset": "{dataset}", "figure": "training protocol"},
+        ),
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/plot_training_traces.log",
+    script:
+        "../scripts/plot_training_traces.py"

@@ -62,9 +62,10 @@ def truth_stores():
 
 
 def simulation_settings(wildcards):
-    """Everything that changes a dataset's ground truth, for params: and config_hash."""
+    """Everything that changes a dataset's ground truth, for params: and config_hash; the training
+    split's step protocol (train.protocol) when one is configured, so it reruns only that split."""
     ds = dataset_config(wildcards)
-    return {
+    settings = {
         "model": ds["model"],
         "parameter_set": ds["parameter_set"],
         # sorted: Snakemake compares params as printed, so key order must not trigger reruns
@@ -72,6 +73,9 @@ def simulation_settings(wildcards):
         "simulation": {k: ds["simulation"][k] for k in sorted(ds["simulation"]) if k != "values_per_chunk"},
         "seed": config["seed"],
     }
+    if wildcards.split == "train" and ds["train"].get("protocol") is not None:
+        settings["protocol"] = dict(sorted(ds["train"]["protocol"].items()))
+    return settings
 
 
 def control_is_current(dataset):
@@ -88,6 +92,11 @@ def truth_figures():
         f"results/{dataset}/figures/truth_fi_curve.png"
         for dataset in DATASETS
         if control_is_current(dataset)
+    ]
+    figures += [
+        f"results/{dataset}/figures/truth_training.png"
+        for dataset in DATASETS
+        if config["datasets"][dataset]["train"].get("protocol") is not None
     ]
     return figures
 

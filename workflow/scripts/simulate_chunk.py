@@ -1,4 +1,5 @@
-"""Snakemake adapter: simulate one chunk of a dataset's control values into a trajectory store."""
+"""Snakemake adapter: simulate one chunk of a dataset's control values into a trajectory store
+(with the training split's step protocol, when the settings carry one)."""
 
 import sys
 
@@ -6,6 +7,7 @@ import numba
 
 from neurorecon.config import config_hash, simulation_spec
 from neurorecon.io.stores import provenance
+from neurorecon.simulate.protocol import StepProtocol
 from neurorecon.simulate.to_store import simulate_to_store
 
 sys.stderr = open(snakemake.log[0], "w", buffering=1)
@@ -19,7 +21,9 @@ attrs = provenance(
     rule=snakemake.rule,
     wildcards=dict(snakemake.wildcards),
 )
+protocol = settings.get("protocol")
 simulate_to_store(
     settings["model"], spec, snakemake.output[0], attrs,
     progress=lambda line: print(line, file=sys.stderr),
+    protocol=None if protocol is None else StepProtocol.from_dict(protocol),
 )

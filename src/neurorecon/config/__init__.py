@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, validators
 
 from ..models import ModelError, get_model
 from ..simulate.ensemble import SimulationSpec, resolve_times
+from ..simulate.protocol import ProtocolError, StepProtocol, not_a_current, protocol_defaults
 from ..surrogates.registry import get_family
 from ..surrogates.settings import CheckSettings, SweepSettings
 
@@ -192,12 +193,41 @@ def _check_dataset(name: str, dataset: dict[str, Any]) -> None:
             f"config key {where}.simulation.duration: {duration:g} {model.time_label} is too short to "
             f"classify regimes of model {model.name!r}; it needs at least {model.min_record:g} {model.time_label}"
         )
+    if dataset["train"].get("protocol") is not None:
+        dataset["train"]["protocol"] = _complete_protocol(f"{where}.train.protocol", model, dataset)
+
+
+def _complete_protocol(where: str, model, dataset: Mapping[str, Any]) -> dict[str, Any]:
+    """The dataset's step protocol with every default filled in (as a plain dict), after checking
+    that it suits the model; errors name the key under ``where``."""
+    refused = not_a_current(model)
+    if refused:
+        raise ConfigError(f"config key {where}: {refused}")
+    _, sample_dt, transient, _, _ = resolve_times(model, simulation_spec(dataset, []))
+    try:
+        protocol = StepProtocol.from_dict(dataset["train"]["protocol"], protocol_defaults(model, transient))
+    except ProtocolError as exc:
+        raise ConfigError(f"config key {where}.{exc.key}: {exc.problem}") from None
+    for key, problem in protocol.problems(model, sample_dt):
+        raise ConfigError(f"config key {where}{'.' + key if key else ''}: {problem}")
+    return protocol.to_dict()
+
+
+def training_protocol(dataset: Mapping[str, Any]) -> StepProtocol | None:
+    """The step protocol of a validated dataset's training values, None for constant control."""
+    settings = dataset["train"].get("protocol")
+    return None if settings is None else StepProtocol.from_dict(settings)
 
 
 def recorded_samples(dataset: Mapping[str, Any]) -> int:
-    """Samples per trajectory that the dataset's simulation settings record (after the transient)."""
+    """Samples per constant-control training series: per trajectory that the dataset's simulation
+    settings record (after the transient), or, with a step protocol, per step epoch (the series a
+    family that needs constant control trains on: :func:`neurorecon.simulate.protocol.step_epochs`)."""
     model = get_model(dataset["model"])
     _, sample_dt, _, duration, _ = resolve_times(model, simulation_spec(dataset, []))
+    protocol = training_protocol(dataset)
+    if protocol is not None:
+        return protocol.layout(sample_dt).n_step
     return round(duration / sample_dt)
 
 

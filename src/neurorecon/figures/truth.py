@@ -1,8 +1,9 @@
 """Figures (seaborn / matplotlib), one function per figure.
 
-Every function takes regime stores (``kind="regimes"``, see :mod:`neurorecon.dynamics.regimes`)
-keyed by a label ("truth", a surrogate name, ...) so the same figure shows ground truth alone or
-overlaid with surrogates, and returns a :class:`matplotlib.figure.Figure`; :func:`neurorecon.figures.style.save` writes it.
+Every function but :func:`training_traces_figure` (which takes a trajectory store) takes regime
+stores (``kind="regimes"``, see :mod:`neurorecon.dynamics.regimes`) keyed by a label ("truth", a
+surrogate name, ...) so the same figure shows ground truth alone or overlaid with surrogates, and
+returns a :class:`matplotlib.figure.Figure`; :func:`neurorecon.figures.style.save` writes it.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from matplotlib.patches import Patch
 
 from ..dynamics.excitability import Excitability
 from ..dynamics.regimes import Regime
+from ..simulate.protocol import PROTOCOL_ATTR, command_current
 from ..units import per_time
-from .style import HERTZ_PER_RATE_UNIT, REGIME_COLORS, REGIME_LABELS, apply_style, axis_label, title
+from .style import HERTZ_PER_RATE_UNIT, PRETTY_UNITS, REGIME_COLORS, REGIME_LABELS, apply_style, axis_label, title
 
 
 def _control_label(ds: xr.Dataset) -> str:
@@ -140,5 +142,35 @@ def fi_curve_figure(ds: xr.Dataset, excitability: Excitability) -> Figure:
     ax.set_ylabel(axis_label("firing rate", rate_unit))
     ax.set_title(title(ds, "f–I curve"))
     ax.legend(loc="lower right", frameon=False, fontsize="small")
+    sns.despine(fig)
+    return fig
+
+
+def training_traces_figure(ds: xr.Dataset, ic: int = 0) -> Figure:
+    """The training traces of a trajectory store: the observed variable of initial state ``ic`` at
+    every training value, one row each, and the command current of every value under them (a
+    step protocol's steps and gaps; a constant line for a constant-control store)."""
+    apply_style()
+    observed = str(ds.attrs["observed"])
+    trace = ds[observed].transpose("param", "ic", "time").isel(ic=ic)
+    time = ds["time"].values
+    values = ds["param"].values
+    command = command_current(ds)
+    colors = sns.color_palette("viridis", len(values))
+    fig, axes = plt.subplots(len(values) + 1, 1, figsize=(8.0, 1.3 * len(values) + 1.6), sharex=True,
+                             layout="constrained", gridspec_kw={"height_ratios": [2.0] * len(values) + [1.5]})
+    control_unit = ds["param"].attrs.get("units", "")
+    control = ds["param"].attrs.get("control", ds.attrs.get("control", "control"))
+    for i, (value, color) in enumerate(zip(values, colors, strict=True)):
+        axes[i].plot(time, trace.values[i], color=color, lw=0.6)
+        axes[i].set_ylabel(axis_label(observed, ds[observed].attrs.get("units", "")))
+        unit = "" if control_unit in ("", "1") else f" {PRETTY_UNITS.get(control_unit, control_unit)}"
+        axes[i].text(0.995, 0.92, f"{control} = {value:g}{unit}", transform=axes[i].transAxes,
+                     ha="right", va="top", fontsize="small")
+        axes[-1].step(time, command[i], where="post", color=color, lw=1.0, label=f"{value:g}")
+    axes[-1].set_ylabel(axis_label(f"command {control}", control_unit))
+    axes[-1].set_xlabel(axis_label("time", ds.attrs.get("time_unit", ds["time"].attrs.get("units", ""))))
+    what = "training traces" + (" (step protocol)" if PROTOCOL_ATTR in ds.attrs else "")
+    axes[0].set_title(title(ds, f"{what}, initial state {ic}"))
     sns.despine(fig)
     return fig

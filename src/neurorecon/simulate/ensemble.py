@@ -187,6 +187,71 @@ def check_control_values(model: NeuronModel, values: Sequence[float]) -> np.ndar
     return array
 
 
+class BlockRunner:
+    """Advances ensemble integrators block by block, so that ``progress`` (if given) receives a
+    line every ``block_seconds`` of wall time or so; results do not depend on the block size.
+
+    One runner serves every integrator of one simulation (a piecewise-constant control runs one
+    integrator per piece), so progress counts all of them against ``total`` sampling intervals.
+    """
+
+    def __init__(self, model: NeuronModel, n_traj: int, total: int, sample_dt: float,
+                 progress: ProgressCallback | None = None, block_seconds: float = 5.0) -> None:
+        self.model = model
+        self.n_traj = n_traj
+        self.total = total
+        self.sample_dt = sample_dt
+        self.progress = progress
+        self.block_seconds = block_seconds
+        self.done = 0
+        self.block = max(1, min(total, 1000))
+        self.started = time.perf_counter()
+        self.last_report = self.started
+
+    def run(self, ensemble, n_samples: int, out: np.ndarray | None = None, final: np.ndarray | None = None) -> None:
+        """Advance ``ensemble`` by ``n_samples`` sampling intervals.
+
+        Args:
+            out: (n_traj, n_state, n_samples) array receiving every sample (cast to its dtype),
+                or None to advance without recording.
+            final: (n_traj, n_state) float64 array receiving the state at the last sample, or None.
+        """
+        n_state = self.model.n_state
+        if out is None and final is not None:  # only the last state: record just the last sample
+            if n_samples > 1:
+                self.run(ensemble, n_samples - 1)
+            if n_samples > 0:
+                view = np.empty((self.n_traj, n_state, 1))
+                self._advance(ensemble, 1, view)
+                final[:] = view[:, :, -1]
+            return
+        position = 0
+        while position < n_samples:
+            count = min(self.block, n_samples - position)
+            view = np.empty((self.n_traj, n_state, 0 if out is None else count))
+            self._advance(ensemble, count, view)
+            if out is not None:
+                out[:, :, position : position + count] = view
+                if final is not None:
+                    final[:] = view[:, :, -1]
+            position += count
+
+    def _advance(self, ensemble, count: int, view: np.ndarray) -> None:
+        tick = time.perf_counter()
+        ensemble.advance(count, view)
+        elapsed = time.perf_counter() - tick
+        self.done += count
+        if elapsed > 0:  # aim each block at roughly block_seconds of wall time
+            self.block = max(1, min(4 * self.block, int(count * self.block_seconds / elapsed)))
+        now = time.perf_counter()
+        if self.progress is not None and (now - self.last_report >= self.block_seconds or self.done == self.total):
+            self.last_report = now
+            self.progress(
+                f"{self.model.name}: {100.0 * self.done / self.total:5.1f}% of {self.total * self.sample_dt:g} "
+                f"{self.model.time_label} x {self.n_traj} trajectories, {now - self.started:.1f} s elapsed"
+            )
+
+
 def simulate(
     model: NeuronModel,
     spec: SimulationSpec,
@@ -220,39 +285,9 @@ def simulate(
     duration = n_record * sample_dt
     out = np.empty((n_param * n_ic, n_state, n_record), dtype=np.float32)
     final = np.empty((n_param * n_ic, n_state))
-    total = n_transient + n_record
-    done = 0
-    block = max(1, min(total, 1000))
-    started = time.perf_counter()
-    last_report = started
-    time_unit = model.time_label
-
-    def run(n_samples: int, record_from: int | None) -> None:
-        nonlocal done, block, last_report
-        position = 0
-        while position < n_samples:
-            count = min(block, n_samples - position)
-            tick = time.perf_counter()
-            view = np.empty((n_param * n_ic, n_state, 0 if record_from is None else count))
-            ensemble.advance(count, view)
-            if record_from is not None:
-                out[:, :, record_from + position : record_from + position + count] = view
-                final[:] = view[:, :, -1]
-            elapsed = time.perf_counter() - tick
-            position += count
-            done += count
-            if elapsed > 0:  # aim each block at roughly block_seconds of wall time
-                block = max(1, min(4 * block, int(count * block_seconds / elapsed)))
-            now = time.perf_counter()
-            if progress is not None and (now - last_report >= block_seconds or done == total):
-                last_report = now
-                progress(
-                    f"{model.name}: {100.0 * done / total:5.1f}% of {total * sample_dt:g} {time_unit} "
-                    f"x {n_param * n_ic} trajectories, {now - started:.1f} s elapsed"
-                )
-
-    run(n_transient, None)
-    run(n_record, 0)
+    runner = BlockRunner(model, n_param * n_ic, n_transient + n_record, sample_dt, progress, block_seconds)
+    runner.run(ensemble, n_transient)
+    runner.run(ensemble, n_record, out, final)
     steps, evaluations = ensemble.step_counts()
 
     return SimulationResult(

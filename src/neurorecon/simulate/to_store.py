@@ -15,6 +15,7 @@ import xarray as xr
 from ..io.stores import STATUS_FLAGS, StoreError, check_store_output, read_dataset, write_dataset
 from ..models import NeuronModel, get_model
 from .ensemble import ProgressCallback, SimulationResult, SimulationSpec, resolve_times, simulate
+from .protocol import COMMAND, PROTOCOL_ATTR, ProtocolError, StepProtocol, protocol_of, simulate_protocol
 
 
 def simulate_to_store(
@@ -24,8 +25,13 @@ def simulate_to_store(
     attrs: Mapping[str, object] | None = None,
     progress: ProgressCallback | None = None,
     overwrite: bool = False,
+    protocol: StepProtocol | None = None,
 ) -> Path:
     """Simulate ``spec`` for model ``model_name`` and write the trajectory store ``output``.
+
+    With ``protocol``, the control values are step amplitudes and every trajectory follows the
+    current-clamp protocol (:func:`~neurorecon.simulate.protocol.simulate_protocol`); the store
+    then also holds the command current (:mod:`neurorecon.simulate.protocol`, "Store layout").
 
     Checks the output path (output-path policy of :mod:`neurorecon.io.outputs`; ``overwrite`` as
     there) before integrating, and :func:`~neurorecon.simulate.simulate` checks the model and the
@@ -34,9 +40,12 @@ def simulate_to_store(
     """
     model = get_model(model_name)
     output = check_store_output(output, "trajectories", overwrite=overwrite)
-    result = simulate(model, spec, progress=progress)
+    if protocol is None:
+        result = simulate(model, spec, progress=progress)
+    else:
+        result = simulate_protocol(model, spec, protocol, progress=progress)
     parameter_set = spec.parameter_set or model.default_set
-    ds = trajectories_dataset(model, result, parameter_set, attrs)
+    ds = trajectories_dataset(model, result, parameter_set, attrs, protocol)
     diverged = np.argwhere(result.status != 0)
     if diverged.size and progress is not None:
         where = ", ".join(
@@ -53,10 +62,29 @@ def _close(a: object, b: float) -> bool:
         return False
 
 
-def mismatches(ds: xr.Dataset, model_name: str, spec: SimulationSpec) -> list[str]:
+def _protocol_mismatches(ds: xr.Dataset, protocol: StepProtocol | None) -> list[str]:
+    try:
+        stored = protocol_of(ds)
+    except ProtocolError as exc:
+        return [f"its protocol attr cannot be read ({exc})"]
+    if stored is None and protocol is None:
+        return []
+    if stored is None:
+        return [f"it holds constant-control traces, the dataset's training is a step protocol ({protocol.to_json()})"]
+    if protocol is None:
+        return [f"it holds a step protocol ({stored.to_json()}), the dataset's training is at constant control"]
+    old, new = stored.to_dict(), protocol.to_dict()
+    return [f"protocol {key} {old[key]:g}, the dataset's is {new[key]:g}"
+            for key in StepProtocol.field_names() if not _close(old[key], new[key])]
+
+
+def mismatches(ds: xr.Dataset, model_name: str, spec: SimulationSpec, protocol: StepProtocol | None = None
+               ) -> list[str]:
     """How the trajectory store ``ds`` differs from the simulation of ``spec`` with model
     ``model_name`` (model, parameter set, parameters, control values, initial states, seed, time
-    settings); empty when it is that simulation."""
+    settings, and the step ``protocol``: None for constant control); empty when it is that
+    simulation. With a protocol, the settle time and the protocol's length stand for the transient
+    and the duration of ``spec``."""
     model = get_model(model_name)
     stored_model = ds.attrs.get("model")
     if stored_model != model.name:
@@ -83,9 +111,17 @@ def mismatches(ds: xr.Dataset, model_name: str, spec: SimulationSpec) -> list[st
         problems.append(f"{ds.sizes.get('ic')} initial states, the dataset's n_ic is {spec.n_ic}")
     if int(ds.attrs.get("seed", -1)) != spec.seed:
         problems.append(f"initial-state seed {ds.attrs.get('seed')}, the dataset's is {spec.seed}")
+    problems += _protocol_mismatches(ds, protocol)
     dt, sample_dt, transient, duration, _ = resolve_times(model, spec)
-    transient = round(transient / sample_dt) * sample_dt  # as simulate() rounds them
-    duration = round(duration / sample_dt) * sample_dt
+    if protocol is not None:
+        try:
+            layout = protocol.layout(sample_dt)
+        except ProtocolError as exc:
+            return [*problems, f"the dataset's protocol cannot be sampled ({exc})"]
+        transient, duration = layout.n_settle * sample_dt, layout.n_record * sample_dt
+    else:
+        transient = round(transient / sample_dt) * sample_dt  # as simulate() rounds them
+        duration = round(duration / sample_dt) * sample_dt
     for key, value in (("dt", dt), ("sample_dt", sample_dt), ("transient", transient), ("duration", duration)):
         if not _close(ds.attrs.get(key, math.nan), value):
             problems.append(f"{key} {ds.attrs.get(key)}, the dataset's is {value:g}")
@@ -97,8 +133,12 @@ def trajectories_dataset(
     result: SimulationResult,
     parameter_set: str,
     attrs: Mapping[str, object] | None = None,
+    protocol: StepProtocol | None = None,
 ) -> xr.Dataset:
-    """Lay a :class:`SimulationResult` out as a trajectory store (dims param, ic, time, state)."""
+    """Lay a :class:`SimulationResult` out as a trajectory store (dims param, ic, time, state).
+
+    With the ``protocol`` the result was simulated with, the store also gets the ``command``
+    variable (param, time) and the ``protocol`` attr (:mod:`neurorecon.simulate.protocol`)."""
     control = model.control
     coords = {
         "param": (
@@ -130,7 +170,16 @@ def trajectories_dataset(
             "flag_meanings": " ".join(STATUS_FLAGS),
         },
     )
+    if protocol is not None:
+        data_vars[COMMAND] = (
+            ("param", "time"),
+            protocol.command(result.control_values, result.sample_dt),
+            {"units": control.unit, "long_name": f"injected command current ({control.name}) in force over the "
+                                                 "sampling interval after each sample"},
+        )
     ds = xr.Dataset(data_vars, coords=coords)
+    if protocol is not None:
+        ds.attrs[PROTOCOL_ATTR] = protocol.to_json()
     ds.attrs.update(
         {
             "kind": "trajectories",
@@ -158,7 +207,7 @@ def merge_trajectories(parts: list[xr.Dataset]) -> xr.Dataset:
     """Concatenate trajectory chunks along ``param`` (sorted); chunk settings must agree."""
     if not parts:
         raise StoreError("no trajectory chunks to merge")
-    keys = ("model", "parameters", "dt", "sample_dt", "transient", "duration", "seed")
+    keys = ("model", "parameters", "dt", "sample_dt", "transient", "duration", "seed", PROTOCOL_ATTR)
     first = parts[0].attrs
     for part in parts[1:]:
         for key in keys:

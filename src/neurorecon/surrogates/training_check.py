@@ -27,6 +27,7 @@ import xarray as xr
 
 from ..dynamics.regimes import Regime, classify
 from ..io.outputs import write_json
+from ..simulate.protocol import constant_control
 from .base import Surrogate
 from .settings import CheckSettings
 
@@ -243,7 +244,11 @@ class TrainingCheck:
 
 def run_training_check(surrogate: Surrogate, train: xr.Dataset, settings: CheckSettings, seed: int) -> TrainingCheck:
     """Run ``surrogate`` freely at the training values of the trajectory store ``train`` (from
-    ``settings.n_ic`` initial states of seed ``seed``) and check its traces against the training data."""
+    ``settings.n_ic`` initial states of seed ``seed``) and check its traces against the training data.
+
+    The free runs are at constant control, so a step-protocol store is compared through its step
+    epochs (the last repeat's, whole: :func:`~neurorecon.simulate.protocol.step_epochs`)."""
+    train = constant_control(train)
     observed_name = str(train.attrs["observed"])
     series = train[observed_name].transpose("param", "ic", "time")
     ok = train["status"].transpose("param", "ic").values == 0 if "status" in train else None

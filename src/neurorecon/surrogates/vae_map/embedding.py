@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import xarray as xr
 
+from ...simulate.protocol import constant_control
+
 
 class EmbeddingError(ValueError):
     """Data that cannot be delay-embedded with the requested settings."""
@@ -139,7 +141,10 @@ def segments_from_store(ds: xr.Dataset) -> Segments:
     """The observed variable (attr ``observed``) of a trajectory store as :class:`Segments`.
 
     Only the observed variable is read: the hidden states of the store stay unknown. Trajectories
-    with a non-zero ``status`` or non-finite samples are left out.
+    with a non-zero ``status`` or non-finite samples are left out. The family assumes constant
+    control, so of a step-protocol store the segments are the step epochs, every repeat of every
+    initial state one segment (:func:`~neurorecon.simulate.protocol.step_epochs` with
+    ``repeats="all"``); the gaps at the holding current are not used.
 
     Raises:
         EmbeddingError: no observed variable, no control values, or no usable trajectory.
@@ -149,6 +154,7 @@ def segments_from_store(ds: xr.Dataset) -> Segments:
         raise EmbeddingError(f"store has no observed variable (attr observed={observed!r})")
     if "param" not in ds.dims or ds.sizes["param"] == 0:
         raise EmbeddingError("store has no training values (empty or missing 'param' dimension)")
+    ds = constant_control(ds, repeats="all")
     values = ds[observed].transpose("param", "ic", "time").values
     n_param, n_ic, n_time = values.shape
     series = values.reshape(n_param * n_ic, n_time).astype(np.float32)
