@@ -10,13 +10,7 @@ import numpy as np
 import xarray as xr
 
 from ...dynamics.spikes import detect_spikes
-
-
-def command_current(ds: xr.Dataset) -> np.ndarray:  # TODO(merge): simulate.protocol.command_current
-    if "command" in ds:
-        return ds["command"].transpose("param", "time").values.astype(np.float64)
-    values = ds["param"].values.astype(np.float64)
-    return np.repeat(values[:, None], ds.sizes["time"], axis=1)
+from ...simulate.protocol import command_current
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ the held-back segments.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -95,12 +96,15 @@ class SegmentLoss:
             predicted.append(state[:, 0])
         predicted = torch.stack(predicted, dim=1)
         target = observed[:, warmup + 1 :]
-        loss = torch.mean((predicted - target) ** 2)
+        error = torch.mean((predicted - target) ** 2, dim=1)
         if self.dvdt_weight > 0:
             with_start = torch.cat([observed[:, warmup, None], predicted], dim=1)
             change_error = (torch.diff(with_start, dim=1) - torch.diff(observed[:, warmup:], dim=1)) / self.change_scale
-            loss = loss + self.dvdt_weight * torch.mean(change_error**2)
-        return loss
+            error = error + self.dvdt_weight * torch.mean(change_error**2, dim=1)
+        if os.environ.get("HYB_WEIGHT"):
+            spread = observed[:, warmup:].var(dim=1) + float(os.environ["HYB_WEIGHT"]) ** 2
+            return torch.mean(error / spread) * float(os.environ["HYB_WEIGHT"]) ** 2
+        return torch.mean(error)
 
 
 def fit(
