@@ -13,7 +13,6 @@ the held-back segments.
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -101,9 +100,6 @@ class SegmentLoss:
             with_start = torch.cat([observed[:, warmup, None], predicted], dim=1)
             change_error = (torch.diff(with_start, dim=1) - torch.diff(observed[:, warmup:], dim=1)) / self.change_scale
             error = error + self.dvdt_weight * torch.mean(change_error**2, dim=1)
-        if os.environ.get("HYB_WEIGHT"):
-            spread = observed[:, warmup:].var(dim=1) + float(os.environ["HYB_WEIGHT"]) ** 2
-            return torch.mean(error / spread) * float(os.environ["HYB_WEIGHT"]) ** 2
         return torch.mean(error)
 
 
