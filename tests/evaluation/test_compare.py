@@ -177,3 +177,24 @@ def test_lyapunov_sign_agreement_is_unknown_without_surrogate_exponents():
     per_param, transitions = compare_stores(truth, surrogate, traces, traces, [])
     assert per_param["lyap_sign_agree"].isna().all()
     assert np.isnan(summarise(per_param, transitions)["lyap_sign_agreement_unseen"])
+
+
+def _rate_store(param, rate, current=True):
+    import xarray as xr
+    ds = xr.Dataset({"firing_rate": (("param", "ic"), np.stack([rate, np.zeros_like(rate)], axis=1))},
+                    coords={"param": param, "ic": [0, 1]})
+    ds.attrs["control_is_current"] = int(current)
+    return ds
+
+
+def test_excitability_comparison_reads_type_and_onset_from_each_f_i_curve():
+    from neurorecon.evaluation.compare import excitability_comparison
+
+    param = np.linspace(0.0, 20.0, 41)
+    jump = np.where(param >= 6.5, 0.06 + 0.001 * param, 0.0)  # firing starts at a finite rate: type II
+    root = np.where(param >= 4.0, 0.02 * np.sqrt(np.clip(param - 3.9, 0.0, None)), 0.0)  # from ~zero: type I
+    result = excitability_comparison(_rate_store(param, jump), _rate_store(param, root))
+    assert (result["excitability_truth"], result["excitability_surrogate"]) == ("II", "I")
+    assert result["onset_truth"] == 6.5 and result["onset_surrogate"] == 4.0
+    assert result["onset_error"] == -2.5
+    assert excitability_comparison(_rate_store(param, jump, current=False), _rate_store(param, root)) == {}

@@ -35,6 +35,7 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.signal import welch
 from scipy.stats import wasserstein_distance
 
+from ..analysis import excitability_of
 from ..dynamics.regimes import Regime
 from ..dynamics.transitions import dominant_regime, find_transitions
 
@@ -323,6 +324,22 @@ def compare_stores(
         columns=["kind", "truth", "surrogate", "error"],
     )
     return per_param, transitions
+
+
+def excitability_comparison(truth_regimes: xr.Dataset, surrogate_regimes: xr.Dataset) -> dict[str, object]:
+    """Excitability type (Hodgkin's class) and firing onset of truth and surrogate, each read from
+    its own f–I curve over the held-out grid (:func:`~neurorecon.analysis.excitability_of`), and the
+    onset error (surrogate - truth, control unit); empty when the control is not an injected current."""
+    truth, surrogate = excitability_of(truth_regimes), excitability_of(surrogate_regimes)
+    if truth is None or surrogate is None:
+        return {}
+
+    def finite(value: float) -> float | None:
+        return float(value) if math.isfinite(value) else None
+
+    return {"excitability_truth": truth.type, "excitability_surrogate": surrogate.type,
+            "onset_truth": finite(truth.onset), "onset_surrogate": finite(surrogate.onset),
+            "onset_error": finite(surrogate.onset - truth.onset)}
 
 
 def summarise(per_param: pd.DataFrame, transitions: pd.DataFrame) -> dict[str, object]:
