@@ -25,13 +25,17 @@ TINY = yaml.safe_load((ROOT / "config" / "tiny_surrogate.yaml").read_text())
 TOY_ENTRY = {"kind": "toy", "datasets": ["fhn"], "seeds": [0], "settings": {"diverge_above": 1.2},
              "sweep": {"n_ic": 2, "n_steps": 300, "transient_steps": 50, "lyapunov_steps": 0},
              "check": {"n_steps": 300, "transient_steps": 50, "n_ic": 2}}
+RESERVOIR_ENTRY = {"kind": "reservoir", "datasets": ["fhn"], "seeds": [0],
+                   "settings": {"size": 60, "washout": 20, "warmup": 30, "n_anchors": 4, "max_stride": 4,
+                                "ridge": [1e-6, 1e-4], "selection": {"n_steps": 300, "transient_steps": 50, "n_ic": 1}},
+                   "sweep": TOY_ENTRY["sweep"], "check": TOY_ENTRY["check"]}
+ENTRIES = {"vae_map": TINY["surrogates"]["vae_map"], "reservoir": RESERVOIR_ENTRY, "toy": TOY_ENTRY}
 FAMILY_NAMES = [*sorted(FAMILIES), "toy"]
 
 
 def _config(name: str) -> dict:
     config = {key: value for key, value in TINY.items() if key != "surrogates"}
-    entry = TINY["surrogates"]["vae_map"] if name == "vae_map" else TOY_ENTRY
-    config["surrogates"] = {name: entry}
+    config["surrogates"] = {name: ENTRIES[name]}
     return config
 
 

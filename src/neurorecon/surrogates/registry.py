@@ -64,6 +64,11 @@ FAMILIES: dict[str, FamilyEntry] = {
         "neurorecon.surrogates.vae_map.settings:VaeMapSettings",
         ("figures/latent_selection.png", "figures/training_curves.png"),
     ),
+    "reservoir": FamilyEntry(
+        "reservoir", "neurorecon.surrogates.reservoir.family:ReservoirSurrogate",
+        "neurorecon.surrogates.reservoir.settings:ReservoirSettings",
+        ("figures/training_fit.png",),
+    ),
 }
 """The families shipped with neurorecon, by name."""
 
