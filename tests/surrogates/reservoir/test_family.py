@@ -13,7 +13,7 @@ from neurorecon.surrogates.registry import get_family, load_surrogate
 from neurorecon.surrogates.reservoir.family import ReservoirSurrogate
 from neurorecon.surrogates.reservoir.settings import ReservoirSettings
 
-SMALL = {"size": 40, "washout": 20, "warmup": 30, "n_anchors": 3, "ridge": [1e-6]}
+SMALL = {"size": 40, "washout": 20, "warmup": 30, "n_anchors": 3, "ridge": [1e-6], "input_noise": [0.01]}
 
 
 def _records(n_time=1_200):
@@ -126,3 +126,23 @@ def test_the_family_does_not_import_torch():
     code = ("import sys; import neurorecon.surrogates.reservoir.family, neurorecon.surrogates.reservoir.figures; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_readout_kept_passes_at_the_most_training_values_then_has_the_smallest_error(monkeypatch):
+    """Candidates are input noise x ridge; the check's reports are scripted here (in candidate
+    order) to test the ranking alone."""
+    reports = iter([(1, 0.2), (2, 0.9), (2, 0.5), (0, 0.0)])  # (values passed, error)
+    calls = []
+
+    def scripted(self, truth, seed):
+        passed, error = next(reports)
+        calls.append((self.reservoir.w_out.copy(), seed))
+        return {"n_values_passed": passed, "error": error}
+
+    monkeypatch.setattr(ReservoirSurrogate, "_check", scripted)
+    surrogate = _fit(input_noise=[0.0, 0.05], ridge=[1e-6, 1e-3])
+    chosen = [(c["input_noise"], c["ridge"]) for c in surrogate.info["selection"]]
+    assert chosen == [(0.0, 1e-6), (0.0, 1e-3), (0.05, 1e-6), (0.05, 1e-3)]
+    assert (surrogate.info["input_noise"], surrogate.info["ridge"]) == (0.05, 1e-6)
+    np.testing.assert_array_equal(surrogate.reservoir.w_out, calls[2][0])
+    assert {seed for _, seed in calls} == {5}  # the training seed (4) + 1: the generic check starts elsewhere

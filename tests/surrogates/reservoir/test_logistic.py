@@ -18,7 +18,7 @@ from neurorecon.surrogates.reservoir.settings import ReservoirSettings
 TRAIN = (3.2, 3.5, 3.8, 3.9)
 PERIOD_TWO, CHAOS = 3.4, 3.6
 SETTINGS = dict(size=200, leak_rate=1.0, spectral_radius=0.5, input_scaling=1.0, control_scaling=0.5,
-                ridge=[1e-9], washout=50, input_noise=0.0, readout_squares=True, warmup=50, n_anchors=4, stride=1)
+                ridge=[1e-9], washout=50, input_noise=[0.0], readout_squares=True, warmup=50, n_anchors=4, stride=1)
 ONE_STEP_TOLERANCE = 0.01
 """RMS one-step error allowed at an unseen r (the map's values span [0, 1]; a map at the nearest
 training value errs by |dr| x (1 - x) ~ 0.02 for dr = 0.1)."""

@@ -188,7 +188,9 @@ class ReservoirSurrogate(Surrogate):
 
     def _check(self, truth, seed: int) -> dict[str, Any]:
         """The ``selection`` check of the current readout at the training values (a report of
-        :func:`~neurorecon.surrogates.training_check.check_rollouts`)."""
+        :func:`~neurorecon.surrogates.training_check.check_rollouts`), from initial states drawn
+        with ``seed`` (training uses its seed + 1, so the generic check after training, drawn with
+        the seed itself, starts elsewhere)."""
         check = self.settings.selection
         rollout = self.rollout(truth.control, check.n_ic, check.n_steps - check.transient_steps,
                                check.transient_steps, seed)
@@ -340,7 +342,6 @@ class ReservoirSurrogate(Surrogate):
                                    settings.readout_squares, rng)
         progress(f"reservoir: {settings.size} nodes, stride {stride} sample(s) per step, {len(rows)} records of "
                  f"{n_steps} steps at {len(values)} training values")
-        equations = normal_equations(reservoir, blocks, controls, settings.washout, settings.input_noise, rng)
         anchors = np.empty((len(values), settings.n_anchors, settings.warmup, stride))
         for i in range(len(values)):
             mine = np.flatnonzero(value_index == i)
@@ -348,28 +349,34 @@ class ReservoirSurrogate(Surrogate):
             start = rng.integers(0, n_steps - settings.warmup + 1, size=settings.n_anchors)
             for j in range(settings.n_anchors):
                 anchors[i, j] = blocks[record[j], start[j] : start[j] + settings.warmup]
-        surrogate = cls(reservoir, observed_scaler, control_scaler, anchors, values, attrs, settings,
-                        {"seed": int(seed), "fitted_steps": int(equations.n_rows)})
-        fits = [solve_readout(equations, ridge) for ridge in settings.ridge]
-        if len(fits) > 1:
-            truth = training_truth(rows, values[value_index], sample_dt, float(attrs["spike_threshold"]))
-            ranked = []
-            for fit in fits:
-                reservoir.w_out = fit.w_out
-                report = surrogate._check(truth, seed)
-                progress(f"ridge {fit.ridge:g}: one-step RMSE {_rms(fit.rmse):.3g}, free runs pass at "
-                         f"{report['n_values_passed']} of {len(values)} training values, check error {report['error']:.3g}")
-                ranked.append({"ridge": fit.ridge, "one_step_rmse": _rms(fit.rmse),
-                               "n_values_passed": report["n_values_passed"], "error": report["error"]})
-            best = min(range(len(fits)), key=lambda i: (-ranked[i]["n_values_passed"], ranked[i]["error"]))
-            surrogate.info["ridge_selection"] = ranked
-        else:
-            best = 0
-        fit = fits[best]
+        surrogate = cls(reservoir, observed_scaler, control_scaler, anchors, values, attrs, settings, {"seed": int(seed)})
+        several = len(settings.input_noise) * len(settings.ridge) > 1
+        truth = (training_truth(rows, values[value_index], sample_dt, float(attrs["spike_threshold"]))
+                 if several else None)
+        candidates = []
+        for i, noise in enumerate(settings.input_noise):
+            equations = normal_equations(reservoir, blocks, controls, settings.washout, noise,
+                                         np.random.default_rng([seed, i]))
+            for ridge in settings.ridge:
+                fit = solve_readout(equations, ridge)
+                entry = {"input_noise": noise, "ridge": ridge, "one_step_rmse": _rms(fit.rmse), "fit": fit}
+                if several:
+                    reservoir.w_out = fit.w_out
+                    report = surrogate._check(truth, seed + 1)
+                    entry.update(n_values_passed=report["n_values_passed"], error=report["error"])
+                    progress(f"input noise {noise:g}, ridge {ridge:g}: one-step RMSE {entry['one_step_rmse']:.3g}, "
+                             f"free runs pass at {report['n_values_passed']} of {len(values)} training values, "
+                             f"check error {report['error']:.3g}")
+                candidates.append(entry)
+        best = min(candidates, key=lambda c: (-c.get("n_values_passed", 0), c.get("error", 0.0)))
+        if several:
+            surrogate.info["selection"] = [{key: value for key, value in c.items() if key != "fit"} for c in candidates]
+        fit = best["fit"]
         reservoir.w_out = fit.w_out
-        surrogate.info.update({"ridge": fit.ridge, "one_step_rmse": fit.rmse.tolist()})
-        progress(f"readout (ridge {fit.ridge:g}) fitted on {fit.n_rows} steps: one-step RMSE {_rms(fit.rmse):.3g} "
-                 "(scaled units, training data span [-1, 1])")
+        surrogate.info.update({"input_noise": best["input_noise"], "ridge": best["ridge"],
+                               "one_step_rmse": fit.rmse.tolist(), "fitted_steps": int(fit.n_rows)})
+        progress(f"kept input noise {best['input_noise']:g}, ridge {best['ridge']:g}: fitted on {fit.n_rows} steps, "
+                 f"one-step RMSE {best['one_step_rmse']:.3g} (scaled units, training data span [-1, 1])")
         if out_dir is not None:
             surrogate.save(Path(out_dir) / "surrogate")
             from .figures import training_fit_figure

@@ -56,13 +56,15 @@ class ReservoirSettings(Settings):
             symmetry of tanh, Pathak et al. 2018).
         ridge: Tikhonov weights per training row to choose from: the readout minimises the mean
             squared one-step error + ridge * |W_out|^2 (the constant term not penalised), so a
-            value does not depend on how long the training records are. With several values, one
-            readout is solved per value (the reservoir is driven once) and the one whose free runs
-            pass the ``selection`` check at the most training values, then with the smallest
-            check error, is kept (training data only, like the candidates of ``vae_map``).
+            value does not depend on how long the training records are.
         washout: reservoir steps discarded at the start of every teacher-forced training trace.
-        input_noise: std of Gaussian noise added to the scaled inputs (not to the targets) during
-            teacher forcing; makes the closed loop robust to its own errors.
+        input_noise: stds of Gaussian noise added to the scaled inputs (not to the targets) during
+            teacher forcing, to choose from; noise makes the closed loop robust to its own errors.
+            The reservoir is driven once per noise level, a readout solved for every ``ridge``
+            value, and of these readouts the one whose free runs pass the ``selection`` check at
+            the most training values, then with the smallest check error, is kept (training data
+            only, like the map candidates of ``vae_map``; one noise level and one ridge value: no
+            check). ``surrogate.json`` records every candidate under ``selection``.
         stride: samples of the store per reservoir step; the readout predicts the next ``stride``
             samples at once, so the free runs keep the store's ``sample_dt``. None: the rule of
             :func:`neurorecon.surrogates.reservoir.esn.auto_stride`, from the training data (the
@@ -78,8 +80,9 @@ class ReservoirSettings(Settings):
             (the same pieces for every control value with the same nearest training value).
         bound: |scaled output| above which a free run counts as unbounded (training data span
             [-1, 1]).
-        selection: the free-running check at the training values that chooses among the ``ridge``
-            values (:class:`~neurorecon.surrogates.settings.CheckSettings`; unused for one value).
+        selection: the free-running check at the training values that chooses among the
+            ``input_noise`` x ``ridge`` readouts (:class:`~neurorecon.surrogates.settings.CheckSettings`;
+            unused for a single candidate).
     """
 
     size: int = 400
@@ -94,7 +97,7 @@ class ReservoirSettings(Settings):
     readout_squares: bool = True
     ridge: tuple[float, ...] = (1e-7, 1e-6, 1e-5, 1e-4)
     washout: int = 200
-    input_noise: float = 1e-2
+    input_noise: tuple[float, ...] = (3e-3, 1e-2, 3e-2)
     stride: int | None = None
     spike_steps: int = 3
     max_stride: int = 8
@@ -114,7 +117,7 @@ class ReservoirSettings(Settings):
         "activation": (lambda v: v in ACTIVATIONS, f"must be {' or '.join(ACTIVATIONS)}"),
         "ridge": (lambda v: len(v) > 0 and all(x >= 0 for x in v), "must be a non-empty list of values >= 0"),
         "washout": (lambda v: v >= 0, "must be >= 0"),
-        "input_noise": (lambda v: v >= 0, "must be >= 0"),
+        "input_noise": (lambda v: len(v) > 0 and all(x >= 0 for x in v), "must be a non-empty list of values >= 0"),
         "stride": (lambda v: v is None or v >= 1, "must be null (automatic) or >= 1"),
         "spike_steps": (positive, "must be >= 1"),
         "max_stride": (positive, "must be >= 1"),
