@@ -27,7 +27,8 @@ TOY_ENTRY = {"kind": "toy", "datasets": ["fhn"], "seeds": [0], "settings": {"div
              "check": {"n_steps": 300, "transient_steps": 50, "n_ic": 2}}
 RESERVOIR_ENTRY = {"kind": "reservoir", "datasets": ["fhn"], "seeds": [0],
                    "settings": {"size": 60, "washout": 20, "warmup": 30, "n_anchors": 4, "max_stride": 4,
-                                "ridge": [1e-6, 1e-4], "input_noise": [0.01], "selection": {"n_steps": 300, "transient_steps": 50, "n_ic": 1}},
+                                "ridge": [1e-6, 1e-4], "input_noise": [0.01],
+                                "selection": {"n_steps": 300, "transient_steps": 50, "n_ic": 1}},
                    "sweep": TOY_ENTRY["sweep"], "check": TOY_ENTRY["check"]}
 ENTRIES = {"vae_map": TINY["surrogates"]["vae_map"], "reservoir": RESERVOIR_ENTRY, "toy": TOY_ENTRY}
 FAMILY_NAMES = [*sorted(FAMILIES), "toy"]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from neurorecon.surrogates.reservoir.esn import (
+    auto_leak_min,
     auto_stride,
     closed_loop,
     fit_readout,
@@ -128,3 +129,20 @@ def test_readout_of_features_is_the_linear_map(squares):
     reservoir.w_out = rng.normal(size=(3, reservoir.n_features))
     r = rng.uniform(-1, 1, (4, 10))
     np.testing.assert_allclose(reservoir.readout(r), reservoir.features(r) @ reservoir.w_out.T, rtol=1e-12)
+
+
+def test_leak_rates_spread_log_uniformly_between_the_bounds():
+    rng = np.random.default_rng(0)
+    single = make_reservoir(1, 500, 0.9, 0.1, 0.5, 0.5, 0.0, 0.5, 0.5, "tanh", False, rng)
+    assert (single.leak == 0.5).all()
+    spread = make_reservoir(1, 500, 0.9, 0.1, 0.5, 0.5, 0.0, 0.5, 0.5, "tanh", False, rng, leak_min=0.005)
+    assert 0.005 <= spread.leak.min() < 0.006 and 0.45 < spread.leak.max() <= 0.5
+    # log-uniform: the median is near the geometric mean of the bounds
+    assert abs(np.log(np.median(spread.leak)) - np.log(np.sqrt(0.005 * 0.5))) < 0.3
+
+
+def test_slow_leak_rule_follows_the_burst_period():
+    assert auto_leak_min(None, 1.0, 10.0) == 1.0  # no bursts: one time scale
+    assert auto_leak_min(860.0, 1.0, 10.0) == pytest.approx(10.0 / 860.0)  # srk: bursts of ~860 steps
+    assert auto_leak_min(5.0, 0.5, 10.0) == 0.5  # never above the leak rate
+    assert auto_leak_min(1e9, 1.0, 10.0) == 1e-3  # nor below the floor

@@ -44,6 +44,8 @@ def test_settings_defaults_round_trip_and_dotted_errors():
     with pytest.raises(ValueError, match=r"surrogates\.reservoir\.sise: unknown key"):
         ReservoirSettings.from_dict({"sise": 3})
     assert ReservoirSettings.from_dict({"stride": None}).stride is None
+    with pytest.raises(ValueError, match=r"surrogates\.reservoir\.leak_rate_min: must not exceed leak_rate"):
+        ReservoirSettings.from_dict({"leak_rate": 0.3, "leak_rate_min": 0.5})
 
 
 def test_problems_with_short_records_name_the_setting():

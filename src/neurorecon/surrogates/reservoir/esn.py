@@ -43,7 +43,7 @@ class Reservoir:
         w_control: (N,) weights of the control channel (already times the control scaling).
         control_shift: added to the scaled control before ``w_control``.
         bias: (N,) node biases.
-        leak: leak rate a.
+        leak: (N,) leak rate a of every node.
         activation: ``tanh`` or ``identity``.
         squares: readout features include the squared node states.
         w_out: (k, n_features) readout; None before fitting.
@@ -54,7 +54,7 @@ class Reservoir:
     w_control: np.ndarray
     control_shift: float
     bias: np.ndarray
-    leak: float
+    leak: np.ndarray
     activation: str = "tanh"
     squares: bool = False
     w_out: np.ndarray | None = None
@@ -119,10 +119,12 @@ def make_reservoir(
     activation: str,
     squares: bool,
     rng: np.random.Generator,
+    leak_min: float | None = None,
 ) -> Reservoir:
     """Random reservoir weights: W sparse with ``density`` non-zeros uniform in [-1, 1], rescaled to
     ``spectral_radius`` (left as drawn when its spectral radius is 0); input, control and bias
-    weights uniform in [-scale, scale]."""
+    weights uniform in [-scale, scale]; every node's leak rate ``leak``, or log-uniform in
+    [``leak_min``, ``leak``] (node time constants from 1 / leak to 1 / leak_min steps)."""
     mask = rng.random((size, size)) < density
     w = np.where(mask, rng.uniform(-1.0, 1.0, (size, size)), 0.0)
     radius = float(np.max(np.abs(np.linalg.eigvals(w)))) if size > 0 else 0.0
@@ -131,7 +133,11 @@ def make_reservoir(
     w_in = rng.uniform(-input_scaling, input_scaling, (size, stride))
     w_control = control_scaling * rng.uniform(-1.0, 1.0, size)
     bias = rng.uniform(-bias_scaling, bias_scaling, size)
-    return Reservoir(w, w_in, w_control, float(control_shift), bias, float(leak), activation, squares)
+    if leak_min is None:
+        leaks = np.full(size, float(leak))
+    else:
+        leaks = np.exp(rng.uniform(np.log(leak_min), np.log(leak), size))
+    return Reservoir(w, w_in, w_control, float(control_shift), bias, leaks, activation, squares)
 
 
 @dataclass(frozen=True)
@@ -397,3 +403,16 @@ def auto_stride(series: np.ndarray, threshold: float, spike_steps: int, max_stri
     if width is None:
         return 1
     return int(min(max(1, width // spike_steps), max_stride))
+
+
+MIN_LEAK = 1e-3
+"""Smallest automatic leak rate (node time constant 1000 reservoir steps)."""
+
+
+def auto_leak_min(burst_period_steps: float | None, leak: float, slow_steps_per_burst: float) -> float:
+    """The slow end of the node leak rates: ``slow_steps_per_burst`` / the median burst period in
+    reservoir steps where the training data burst (clipped to [:data:`MIN_LEAK`, ``leak``]);
+    ``leak`` itself (one time scale) without bursts."""
+    if burst_period_steps is None or not np.isfinite(burst_period_steps) or burst_period_steps <= 0:
+        return float(leak)
+    return float(np.clip(slow_steps_per_burst / burst_period_steps, MIN_LEAK, leak))

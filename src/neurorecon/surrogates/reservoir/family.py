@@ -37,11 +37,21 @@ import numpy as np
 
 from ... import __version__
 from ...dynamics.lyapunov import LyapunovEstimate
+from ...dynamics.regimes import Regime
 from ...io.outputs import write_bytes, write_json
 from ...io.stores import read_dataset
 from ..base import STORE_ATTRS, CheckpointError, ObservedRollout, Surrogate
 from ..training_check import check_rollouts, training_truth
-from .esn import Reservoir, auto_stride, closed_loop, lyapunov_closed_loop, make_reservoir, normal_equations, solve_readout
+from .esn import (
+    Reservoir,
+    auto_leak_min,
+    auto_stride,
+    closed_loop,
+    lyapunov_closed_loop,
+    make_reservoir,
+    normal_equations,
+    solve_readout,
+)
 from .settings import ReservoirSettings
 
 FORMAT_VERSION = 1
@@ -50,7 +60,7 @@ FORMAT_VERSION = 1
 FIGURE = "figures/training_fit.png"
 """The family's figure, relative to the run folder."""
 
-ARRAYS = ("w", "w_in", "w_control", "bias", "w_out", "anchors")
+ARRAYS = ("w", "w_in", "w_control", "bias", "leak", "w_out", "anchors")
 """Arrays of the ``.pt`` archive."""
 
 
@@ -202,7 +212,8 @@ class ReservoirSurrogate(Surrogate):
     def save(self, path: str | os.PathLike) -> None:
         stem = _stem(path)
         arrays = {"w": self.reservoir.w, "w_in": self.reservoir.w_in, "w_control": self.reservoir.w_control,
-                  "bias": self.reservoir.bias, "w_out": self.reservoir.w_out, "anchors": self.anchors}
+                  "bias": self.reservoir.bias, "leak": self.reservoir.leak, "w_out": self.reservoir.w_out,
+                  "anchors": self.anchors}
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
         write_bytes(stem.with_suffix(".pt"), buffer.getvalue())
@@ -215,7 +226,7 @@ class ReservoirSurrogate(Surrogate):
             "store_attrs": self.attrs,
             "observed_scaler": list(self.observed_scaler),
             "control_scaler": list(self.control_scaler),
-            "reservoir": {"leak": self.reservoir.leak, "activation": self.reservoir.activation,
+            "reservoir": {"activation": self.reservoir.activation,
                           "squares": self.reservoir.squares, "control_shift": self.reservoir.control_shift,
                           "size": self.reservoir.size, "stride": self.stride},
             "settings": self.settings.to_dict(),
@@ -249,7 +260,7 @@ class ReservoirSurrogate(Surrogate):
             raise CheckpointError(f"checkpoint weights {str(weights_path)!r} are unreadable: {exc}") from None
         spec = meta["reservoir"]
         reservoir = Reservoir(arrays["w"], arrays["w_in"], arrays["w_control"], float(spec["control_shift"]),
-                              arrays["bias"], float(spec["leak"]), str(spec["activation"]), bool(spec["squares"]),
+                              arrays["bias"], arrays["leak"], str(spec["activation"]), bool(spec["squares"]),
                               arrays["w_out"])
         known = {"family", "component", "format_version", "neurorecon_version", "training_values", "store_attrs",
                  "observed_scaler", "control_scaler", "reservoir", "settings"}
@@ -335,13 +346,20 @@ class ReservoirSurrogate(Surrogate):
         blocks = ((rows[:, : n_steps * stride] - observed_scaler[0]) / observed_scaler[1]).reshape(-1, n_steps, stride)
         controls = (values[value_index] - control_scaler[0]) / control_scaler[1]
 
+        truth = (training_truth(rows, values[value_index], sample_dt, float(attrs["spike_threshold"]))
+                 if "spike_threshold" in attrs else None)
+        leak_min = settings.leak_rate_min
+        if leak_min is None:
+            bursting = [] if truth is None else truth.period[truth.regime == Regime.BURSTING]
+            period = float(np.median(bursting)) / (stride * sample_dt) if len(bursting) else None
+            leak_min = auto_leak_min(period, settings.leak_rate, settings.slow_steps_per_burst)
         rng = np.random.default_rng(seed)
         reservoir = make_reservoir(stride, settings.size, settings.spectral_radius, settings.density,
                                    settings.input_scaling, settings.control_scaling, settings.control_shift,
                                    settings.bias_scaling, settings.leak_rate, settings.activation,
-                                   settings.readout_squares, rng)
-        progress(f"reservoir: {settings.size} nodes, stride {stride} sample(s) per step, {len(rows)} records of "
-                 f"{n_steps} steps at {len(values)} training values")
+                                   settings.readout_squares, rng, leak_min if leak_min < settings.leak_rate else None)
+        progress(f"reservoir: {settings.size} nodes, leak rates {leak_min:.3g} to {settings.leak_rate:g}, stride {stride} "
+                 f"sample(s) per step, {len(rows)} records of {n_steps} steps at {len(values)} training values")
         anchors = np.empty((len(values), settings.n_anchors, settings.warmup, stride))
         for i in range(len(values)):
             mine = np.flatnonzero(value_index == i)
@@ -349,10 +367,9 @@ class ReservoirSurrogate(Surrogate):
             start = rng.integers(0, n_steps - settings.warmup + 1, size=settings.n_anchors)
             for j in range(settings.n_anchors):
                 anchors[i, j] = blocks[record[j], start[j] : start[j] + settings.warmup]
-        surrogate = cls(reservoir, observed_scaler, control_scaler, anchors, values, attrs, settings, {"seed": int(seed)})
+        surrogate = cls(reservoir, observed_scaler, control_scaler, anchors, values, attrs, settings,
+                        {"seed": int(seed), "leak_rate_min": leak_min})
         several = len(settings.input_noise) * len(settings.ridge) > 1
-        truth = (training_truth(rows, values[value_index], sample_dt, float(attrs["spike_threshold"]))
-                 if several else None)
         candidates = []
         for i, noise in enumerate(settings.input_noise):
             equations = normal_equations(reservoir, blocks, controls, settings.washout, noise,

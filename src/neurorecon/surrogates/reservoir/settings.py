@@ -51,6 +51,14 @@ class ReservoirSettings(Settings):
             k_p (p + b_p)), so the training values do not straddle zero drive.
         bias_scaling: node biases b uniform in [-bias_scaling, bias_scaling].
         leak_rate: a in (0, 1]; node time constant 1 / a reservoir steps.
+        leak_rate_min: node leak rates log-uniform in [leak_rate_min, leak_rate], a reservoir with
+            time scales from 1 / leak_rate to 1 / leak_rate_min steps (``leak_rate_min`` =
+            ``leak_rate``: one time scale). None: the rule of
+            :func:`neurorecon.surrogates.reservoir.esn.auto_leak_min`, from the training data: where
+            they burst, ``slow_steps_per_burst`` node time constants per median burst period (the
+            slow variable must be remembered across a burst; ``srk``: about 0.01), otherwise one
+            time scale (tonic spiking: a spread cost the ``hh`` check its passes).
+        slow_steps_per_burst: see ``leak_rate_min``.
         activation: ``tanh`` or ``identity`` (linear reservoir).
         readout_squares: add the squared node states to the readout features (breaks the odd
             symmetry of tanh, Pathak et al. 2018).
@@ -93,6 +101,8 @@ class ReservoirSettings(Settings):
     control_shift: float = 0.0
     bias_scaling: float = 0.5
     leak_rate: float = 1.0
+    leak_rate_min: float | None = None
+    slow_steps_per_burst: float = 10.0
     activation: str = "tanh"
     readout_squares: bool = True
     ridge: tuple[float, ...] = (1e-7, 1e-6, 1e-5, 1e-4)
@@ -114,6 +124,8 @@ class ReservoirSettings(Settings):
         "control_scaling": (lambda v: v >= 0, "must be >= 0"),
         "bias_scaling": (lambda v: v >= 0, "must be >= 0"),
         "leak_rate": (lambda v: 0 < v <= 1, "must be in (0, 1]"),
+        "leak_rate_min": (lambda v: v is None or 0 < v <= 1, "must be null or in (0, 1]"),
+        "slow_steps_per_burst": (positive, "must be > 0"),
         "activation": (lambda v: v in ACTIVATIONS, f"must be {' or '.join(ACTIVATIONS)}"),
         "ridge": (lambda v: len(v) > 0 and all(x >= 0 for x in v), "must be a non-empty list of values >= 0"),
         "washout": (lambda v: v >= 0, "must be >= 0"),
@@ -129,6 +141,11 @@ class ReservoirSettings(Settings):
     @classmethod
     def from_dict(cls, mapping: Mapping[str, Any] | None = None, where: str = "surrogates.reservoir"):
         return super().from_dict(mapping, where)
+
+    def _relations(self) -> list[tuple[str, str]]:
+        if self.leak_rate_min is not None and self.leak_rate_min > self.leak_rate:
+            return [("leak_rate_min", f"must not exceed leak_rate ({self.leak_rate}), got {self.leak_rate_min}")]
+        return []
 
     def problems_with_data(self, n_samples: int) -> list[tuple[str, str]]:
         """Every training record must hold the washout plus as many fitted steps, and a warm-up
