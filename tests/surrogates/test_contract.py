@@ -29,7 +29,13 @@ HYBRID_ENTRY = {"kind": "hybrid_ode", "datasets": ["fhn"], "seeds": [0],
                 "settings": {"mode": "latent", "width": 8, "depth": 1, "time_scale": 5.0, "iterations": 4,
                              "segments": [1.1, 1.3], "batch": 16, "candidates": 1},
                 "sweep": TOY_ENTRY["sweep"], "check": TOY_ENTRY["check"]}
-ENTRIES = {"vae_map": TINY["surrogates"]["vae_map"], "toy": TOY_ENTRY, "hybrid_ode": HYBRID_ENTRY}
+RESERVOIR_ENTRY = {"kind": "reservoir", "datasets": ["fhn"], "seeds": [0],
+                   "settings": {"size": 60, "washout": 20, "warmup": 30, "n_anchors": 4, "max_stride": 4,
+                                "ridge": [1e-6, 1e-4], "input_noise": [0.01],
+                                "selection": {"n_steps": 300, "transient_steps": 50, "n_ic": 1}},
+                   "sweep": TOY_ENTRY["sweep"], "check": TOY_ENTRY["check"]}
+ENTRIES = {"vae_map": TINY["surrogates"]["vae_map"], "reservoir": RESERVOIR_ENTRY, "hybrid_ode": HYBRID_ENTRY,
+           "toy": TOY_ENTRY}
 """A tiny config entry per family: fast, not good."""
 FAMILY_NAMES = [*sorted(FAMILIES), "toy"]
 

@@ -29,6 +29,8 @@ def test_default_config_fans_out_in_chunks(tmp_path):
     assert re.search(r"^merge_truth\s+12$", out, re.MULTILINE), out
     # vae_map on srk, seeds 0-2: one VAE per latent dimension 2-4, one map per seed.
     assert re.search(r"^train_vae\s+9$", out, re.MULTILINE) and re.search(r"^train_map\s+3$", out, re.MULTILINE)
+    # reservoir on all six datasets, seeds 0-2: one job per run.
+    assert re.search(r"^train_reservoir\s+18$", out, re.MULTILINE), out
 
 
 def test_invalid_config_stops_before_any_job(tmp_path):

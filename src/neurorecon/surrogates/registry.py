@@ -69,6 +69,11 @@ FAMILIES: dict[str, FamilyEntry] = {
         "neurorecon.surrogates.hybrid_ode.settings:HybridOdeSettings",
         ("figures/training_curves.png", "figures/kinetics.png"),
     ),
+    "reservoir": FamilyEntry(
+        "reservoir", "neurorecon.surrogates.reservoir.family:ReservoirSurrogate",
+        "neurorecon.surrogates.reservoir.settings:ReservoirSettings",
+        ("figures/training_fit.png",),
+    ),
 }
 """The families shipped with neurorecon, by name."""
 
