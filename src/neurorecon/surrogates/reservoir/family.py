@@ -40,6 +40,7 @@ from ...dynamics.lyapunov import LyapunovEstimate
 from ...dynamics.regimes import Regime
 from ...io.outputs import write_bytes, write_json
 from ...io.stores import read_dataset
+from ...simulate.protocol import constant_control
 from ..base import STORE_ATTRS, CheckpointError, ObservedRollout, Surrogate
 from ..training_check import check_rollouts, training_truth
 from .esn import (
@@ -287,7 +288,8 @@ class ReservoirSurrogate(Surrogate):
         Raises:
             ValueError: records too short for the washout and warm-up at the stride used.
         """
-        ds = read_dataset(train_store, kind="trajectories")
+        # a step-protocol store gives its step epochs (every repeat), constant-current traces each
+        ds = constant_control(read_dataset(train_store, kind="trajectories"), repeats="all")
         observed = ds[str(ds.attrs["observed"])].transpose("param", "ic", "time")
         x = observed.values.astype(np.float64)
         values = ds["param"].values.astype(np.float64)
