@@ -12,6 +12,7 @@ from neurorecon.evaluation.baseline import NAME
 from neurorecon.evaluation.benchmark import (
     build_benchmark,
     dataset_verdicts,
+    family_verdict,
     grid_step,
     read_baseline,
     read_benchmark,
@@ -126,7 +127,7 @@ def test_verdicts_say_what_held_and_what_did_not(tree):
             "1 of them beyond the baseline") in alpha
     assert ("did not hold: fam stays below the 90 % agreement target with 80 % median unseen regime agreement "
             "over 3 seeds (50 %–90 %)") in alpha
-    assert "fam misses tonic spiking→bursting at 7.5 mV" in alpha
+    assert "fam misses tonic spiking→bursting at 7.5 mV (shown by 1 of 3 seeds)" in alpha
     assert "fam passes the training-value check for 2 of 3 seeds" in alpha
     assert "fam's tonic firing-rate error is 20 % (target ≤ 20 %)" in alpha.split("did not hold")[0]
     assert "other does not beat the nearest-training-value baseline (44.4 %; 14.4 points below)" in alpha
@@ -174,3 +175,14 @@ def test_benchmark_figure(tree):
     # no surrogate anywhere and no transition: still a figure
     empty = build_benchmark([], {"beta": baselines["beta"]})
     assert len(benchmark_figure(empty.benchmark, empty.baseline, empty.transitions).axes) == 2
+
+
+def test_a_missed_transition_says_how_far_off_it_was(tree):
+    _, baselines, runs = tree
+    bench = build_benchmark(runs, baselines)
+    row = bench.benchmark.iloc[0].to_dict()
+    moves = bench.transitions.copy()
+    fam = (moves["surrogate"] == "fam") & (moves["kind"] == "rest->tonic_spiking")
+    moves.loc[fam, ["abs_error_median_all_seeds", "found"]] = [3.5, False]  # as if every seed were 3.5 off
+    _, missed = family_verdict(row, moves)
+    assert "fam misses rest→tonic spiking at 2.5 mV (median error 3.5 mV, target ≤ 2 mV)" in " ".join(missed)

@@ -1,7 +1,7 @@
 // Injected into a copy of the Snakemake report by tests/workflow/test_report.py: once the landing
 // page shows the benchmark table, load every <img> on the page and every image result the report
 // embeds (its global `results`: path -> {mime_type, data_uri}), plus one broken image as a control,
-// and write what loaded as JSON into <pre id="neurorecon-image-check"> for `chromium --dump-dom`.
+// and write what loaded as JSON into a pre element (id neurorecon-image-check) for `chromium --dump-dom`.
 (function () {
   function report(payload) {
     var out = document.createElement("pre");

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..units import pretty
 from .benchmark import Benchmark
 from .targets import Targets
 
@@ -40,7 +41,7 @@ def _pct(value: float, digits: int = 3) -> str:
 def _num(value: float, unit: str = "") -> str:
     if not np.isfinite(value):
         return "–"
-    unit = "" if not unit or unit == "1" else f" {unit}"
+    unit = f" {pretty(unit)}" if pretty(unit) else ""
     return f"{value:.3g}{unit}"
 
 

@@ -6,8 +6,9 @@ surrogate; each cell the median over seeds of the regime agreement on unseen val
 gain over the baseline in points below it; a cell at or above the agreement target is outlined,
 a dataset without that surrogate is grey. Below: one row per truth transition (dataset, kind,
 location); per surrogate and the baseline the median |location error| over seeds in held-out grid
-steps, a line from the smallest to the largest seed's error, a cross at the right edge when no seed
-shows the transition; the green band is the target (``Targets.transition_grid_steps``).
+steps (a seed that does not show the transition counting as infinitely far: the number that
+decides whether it is found), a line over the errors of the seeds that show it, a cross at the
+right edge when most seeds do not; the green band is the target (``Targets.transition_grid_steps``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def agreement_grid(benchmark: pd.DataFrame, baseline: pd.DataFrame) -> tuple[pd.
     return agreement, gain
 
 
-def _heatmap(ax, agreement: pd.DataFrame, gain: pd.DataFrame, targets: Targets) -> None:
+def _heatmap(ax, agreement: pd.DataFrame, gain: pd.DataFrame, targets: Targets, seeds: dict[str, int]) -> None:
     values = agreement.to_numpy(dtype=np.float64)
     cmap = plt.get_cmap("viridis").with_extremes(bad="#e0e0e0")
     ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=100, aspect="auto")
@@ -66,7 +67,8 @@ def _heatmap(ax, agreement: pd.DataFrame, gain: pd.DataFrame, targets: Targets) 
                     color="black" if value > 60 else "white")
             if value >= targets.regime_agreement:
                 ax.add_patch(Rectangle((j - 0.47, i - 0.47), 0.94, 0.94, fill=False, lw=2.5, ec="#31a354"))
-    labels = [BASELINE_LABEL if c == BASELINE else c for c in agreement.columns]
+    labels = [BASELINE_LABEL if c == BASELINE else f"{c}\n({seeds.get(c, 0)} seed{'' if seeds.get(c) == 1 else 's'})"
+              for c in agreement.columns]
     ax.set_xticks(range(values.shape[1]), labels, fontsize="small")
     ax.set_yticks(range(values.shape[0]), list(agreement.index))
     ax.tick_params(length=0)
@@ -106,13 +108,15 @@ def _transition_panel(ax, transitions: pd.DataFrame, targets: Targets, units: di
             offset = y - 0.35 + height * (k + 0.5)
             scale = 1.0 / row["grid_step"] if row["grid_step"] > 0 else np.nan
             marker = "s" if surrogate == BASELINE else "o"
-            if row["n_seeds_matched"] == 0:
+            if row["n_seeds_matched"] > 0:  # the range over the seeds that show it
+                low, high = (min(row[c] * scale, cap) for c in ("abs_error_min", "abs_error_max"))
+                ax.plot([low, high], [offset, offset], color=colors[surrogate], lw=1.5, zorder=2)
+            middle = row["abs_error_median_all_seeds"] * scale  # what decides "found"
+            if np.isfinite(middle):
+                ax.scatter([min(middle, cap)], [offset], marker=marker, color=colors[surrogate], s=30, zorder=3,
+                           edgecolor="white", lw=0.5, clip_on=False)
+            else:  # most seeds do not show it
                 ax.scatter([cap], [offset], marker="x", color=colors[surrogate], s=30, zorder=3, clip_on=False)
-                continue
-            low, mid, high = (min(row[c] * scale, cap) for c in ("abs_error_min", "abs_error_median", "abs_error_max"))
-            ax.plot([low, high], [offset, offset], color=colors[surrogate], lw=1.5, zorder=2)
-            ax.scatter([mid], [offset], marker=marker, color=colors[surrogate], s=30, zorder=3, edgecolor="white",
-                       lw=0.5, clip_on=False)
     labels = [f"{dataset}: {transition_label(kind, truth, units.get(dataset, ''))}" for dataset, kind, truth in keys]
     ax.set_yticks(range(len(keys)), labels, fontsize="small")
     ax.set_ylim(len(keys) - 0.5, -0.5)
@@ -121,8 +125,8 @@ def _transition_panel(ax, transitions: pd.DataFrame, targets: Targets, units: di
     ax.set_title("truth transitions", fontsize="medium")
     handles = [Line2D([], [], ls="", marker="s" if s == BASELINE else "o", color=colors[s],
                       label="baseline" if s == BASELINE else s) for s in surrogates]
-    handles += [Line2D([], [], color="0.3", lw=1.5, label="min–max over seeds"),
-                Line2D([], [], ls="", marker="x", color="0.3", label="not shown by any seed"),
+    handles += [Line2D([], [], color="0.3", lw=1.5, label="range over the seeds that show it"),
+                Line2D([], [], ls="", marker="x", color="0.3", label="not shown by most seeds"),
                 Patch(color="#a1d99b", alpha=0.6, label="target")]
     return handles
 
@@ -145,7 +149,8 @@ def benchmark_figure(benchmark: pd.DataFrame, baseline: pd.DataFrame, transition
     bottom_height = 1.4 + 0.45 * max(n_transitions, 1)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(7.5, 2.5 + 1.6 * agreement.shape[1]), top_height + bottom_height + 0.8),
                                       height_ratios=[top_height, bottom_height], layout="constrained")
-    _heatmap(top, agreement, gain, targets)
+    seeds = (benchmark.groupby("surrogate")["n_seeds"].max().astype(int).to_dict() if len(benchmark) else {})
+    _heatmap(top, agreement, gain, targets, seeds)
     handles = [Patch(fill=False, ec="#31a354", lw=2.5, label=f"≥ {targets.regime_agreement:g} % (target)")]
     handles += _transition_panel(bottom, transitions, targets, units)
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4), frameon=False,
