@@ -107,9 +107,13 @@ def test_the_override_shrinks_every_entry():
         assert dataset["heldout"]["num"] <= 8 and dataset["simulation"]["n_ic"] <= 2, name
 
 
-def _check_plan(output: str, config: dict) -> None:
+def _check_plan(output: str, config: dict, grouped: bool = False) -> None:
+    """Every run's products planned, GPUs requested as configured, the benchmark stage planned.
+    ``grouped``: the profile groups some rules into group jobs (SLURM), whose blocks differ from
+    the job stats."""
     blocks = job_blocks(output)
-    check_plan(output)  # the job blocks agree with Snakemake's job stats
+    if not grouped:
+        check_plan(output)  # the job blocks agree with Snakemake's job stats
     expected = runs_of(config)
     planned: dict[str, set] = {}
     gpus: dict[tuple[str, str, int], set[str]] = {}
@@ -146,7 +150,7 @@ def test_shrunk_paper_study_plans_through_the_slurm_profile(tmp_path):
     profile = ROOT / "workflow" / "profiles" / "slurm"
     (run,) = run_many([(tmp_path, ("-n", "--profile", str(profile), "--configfile", str(PAPER), str(TINY)))])
     assert run.returncode == 0, output_of(run)[-4000:]
-    _check_plan(output_of(run), merged(PAPER, TINY))
+    _check_plan(output_of(run), merged(PAPER, TINY), grouped=True)
 
 
 def test_shrunk_paper_study_plans_the_same_pairs_with_one_seed(plans):
