@@ -1,7 +1,11 @@
 # neurorecon: reconstruct neuron dynamics from one observed variable and map their regimes.
 # Thin entry point: config, validation, rule files, target list. Science lives in src/neurorecon.
-from neurorecon.config import ConfigError, load_yaml, validate_config
+import snakemake
 
+from neurorecon.config import ConfigError, load_yaml, validate_config
+from neurorecon.evaluation import run_record
+
+_PARSED = run_record.now()  # start of the run's record (below)
 
 configfile: "config/config.yaml"
 
@@ -32,6 +36,31 @@ for _kind in KINDS:
 
 
 include: "workflow/rules/sweep.smk"
+include: "workflow/rules/benchmark.smk"
+
+
+# The record of the run (results/workflow_run.json: start, end, wall time, machine), written after
+# an invocation that ran jobs and succeeded (onstart: jobs are about to run; a dry run or one with
+# nothing to do keeps the earlier record); jobs on a cluster node (remote execution) skip it. The
+# wall time counts from reading this file, so building the job graph is included.
+_RAN_JOBS = []
+
+
+onstart:
+    _RAN_JOBS.append(True)
+
+
+onsuccess:
+    if _RAN_JOBS and not workflow.remote_exec:
+        run_record.write_run_record(
+            "results/workflow_run.json",
+            _PARSED,
+            run_record.now(),
+            jobs=sum(1 for _ in workflow.dag.finished_jobs),
+            cores=workflow.cores,
+            configfiles=list(workflow.configfiles),
+            snakemake_version=snakemake.__version__,
+        )
 
 
 rule all:
@@ -40,4 +69,7 @@ rule all:
         expand("results/{dataset}/truth/regimes.tsv", dataset=DATASETS),
         truth_figures(),
         surrogate_outputs(),
+        "results/benchmark.tsv",
+        "results/benchmark.png",
+        "results/benchmark_landing.rst",
     default_target: True

@@ -29,6 +29,10 @@ SNAKEMAKE = shutil.which("snakemake", path=str(Path(sys.executable).parent)) or 
 
 # Store attrs that legitimately differ between two runs of the same job.
 VOLATILE_ATTRS = {"created_utc", "slurm_job_id"}
+# Files under results/ that record when and where a run happened, not what it computed: the run's
+# record (Snakefile onsuccess) and the Snakemake benchmark files of training jobs (wall times).
+VOLATILE_FILES = {"workflow_run.json"}
+VOLATILE_FOLDERS = {"benchmarks"}
 
 # Dry runs are mostly Python start-up and imports: a few at once use two busy cores well.
 PARALLEL_RUNS = 3
@@ -199,12 +203,14 @@ def result_stores(workdir: Path) -> list[Path]:
 
 
 def result_files(workdir: Path) -> list[Path]:
-    """Relative paths of every plain file under results/ outside the stores (tables, figures)."""
+    """Relative paths of every plain file under results/ outside the stores (tables, figures),
+    the volatile records (:data:`VOLATILE_FILES`, :data:`VOLATILE_FOLDERS`) left out."""
     return sorted(
         path.relative_to(workdir)
         for path in (workdir / "results").rglob("*")
-        if path.is_file() and not any(part.endswith(".zarr") or part.startswith(".")
-                                      for part in path.relative_to(workdir).parts)
+        if path.is_file() and path.name not in VOLATILE_FILES
+        and not any(part.endswith(".zarr") or part.startswith(".") or part in VOLATILE_FOLDERS
+                    for part in path.relative_to(workdir).parts)
     )
 
 

@@ -47,7 +47,7 @@ def test_two_fresh_runs_are_bit_for_bit_equal(tiny_reference, tmp_path):
     run = run_snakemake(tmp_path, "--configfile", str(TINY))
     assert run.returncode == 0, output_of(run)[-4000:]
     stores = result_stores(tmp_path)
-    assert len(stores) == 6, stores  # 3 chunks, train, heldout, regimes
+    assert len(stores) == 7, stores  # 3 chunks, train, heldout, regimes of heldout and train
     assert run_differences(tiny_reference, tmp_path) == []
     assert (tmp_path / "results/fhn/truth/regimes.tsv").read_bytes() == (
         tiny_reference / "results/fhn/truth/regimes.tsv").read_bytes()
@@ -98,7 +98,9 @@ def _sorted(node):
     return node
 
 
-TRUTH_TAIL = {"classify_truth", "plot_truth", "plot_fi_curve"}
+BENCH_TAIL = {"benchmark", "plot_benchmark"}
+TRUTH_TAIL = {"classify_truth", "plot_truth", "plot_fi_curve", "baseline", *BENCH_TAIL}
+TRAIN_TAIL = {"classify_training", "baseline", *BENCH_TAIL}
 ALL_CHUNKS = {"simulate_chunk[train-0]", "simulate_chunk[heldout-0]", "simulate_chunk[heldout-1]"}
 MERGES = {"merge_truth[train]", "merge_truth[heldout]"}
 FHN = "datasets.fhn"
@@ -108,19 +110,20 @@ TRUTH_PLANS = [
     Plan.of("heldout-num", {f"{FHN}.heldout.num": 6},  # 3 chunks of 2 values instead of 2
             {"simulate_chunk[heldout-0]", "simulate_chunk[heldout-1]"},
             {"simulate_chunk[heldout-2]", "merge_truth[heldout]", *TRUTH_TAIL}),
-    Plan.of("n-ic", {f"{FHN}.simulation.n_ic": 3}, ALL_CHUNKS, MERGES | TRUTH_TAIL),
-    Plan.of("duration", {f"{FHN}.simulation.duration": 120.0}, ALL_CHUNKS, MERGES | TRUTH_TAIL),
-    Plan.of("seed", {"seed": 1}, ALL_CHUNKS, MERGES | TRUTH_TAIL),
+    Plan.of("n-ic", {f"{FHN}.simulation.n_ic": 3}, ALL_CHUNKS, MERGES | TRUTH_TAIL | TRAIN_TAIL),
+    Plan.of("duration", {f"{FHN}.simulation.duration": 120.0}, ALL_CHUNKS, MERGES | TRUTH_TAIL | TRAIN_TAIL),
+    Plan.of("seed", {"seed": 1}, ALL_CHUNKS, MERGES | TRUTH_TAIL | TRAIN_TAIL),
     # One value per job: the held-out chunks change, the one-value training chunk does not.
     Plan.of("values-per-chunk", {f"{FHN}.simulation.values_per_chunk": 1},
             {"simulate_chunk[heldout-0]", "simulate_chunk[heldout-1]"},
             {"simulate_chunk[heldout-2]", "simulate_chunk[heldout-3]", "merge_truth[heldout]", *TRUTH_TAIL}),
-    # Training values: their simulation, and the figure that marks them; no reclassification.
+    # Training values: their simulation, its classification (the baseline's input) and the
+    # figure that marks them; the held-out truth is not reclassified.
     Plan.of("train-values", {f"{FHN}.train.values": [0.6]},
-            {"simulate_chunk[train-0]", "plot_truth"}, {"merge_truth[train]"}),
+            {"simulate_chunk[train-0]", "plot_truth"}, {"merge_truth[train]"} | TRAIN_TAIL),
     # A step protocol for the training values: their simulation and its new figure, not the held-out grid.
     Plan.of("train-protocol", {f"{FHN}.train.protocol": {"step": 100.0}},
-            {"simulate_chunk[train-0]"}, {"merge_truth[train]", "plot_training_traces"}),
+            {"simulate_chunk[train-0]"}, {"merge_truth[train]", "plot_training_traces"} | TRAIN_TAIL),
 ]
 
 
@@ -187,7 +190,7 @@ SURROGATE = {
     "check": {"n_ic": 1},
 }
 SWEEP_TAIL = {"sweep_surrogate", "classify_surrogate", "compare", "plot_comparison", "plot_traces",
-              "plot_summary", "aggregate"}
+              "plot_summary", "aggregate", *BENCH_TAIL}
 S = "surrogates.vm.settings"
 
 SURROGATE_PLANS = [
@@ -198,7 +201,8 @@ SURROGATE_PLANS = [
             {"train_map", "plot_training", "check_training"} | SWEEP_TAIL),
     Plan.of("vae-epochs", {f"{S}.vae.epochs": 2}, {"train_vae[d2]", "train_vae[d3]"},
             {"select_latent", "train_map", "plot_training", "check_training"} | SWEEP_TAIL),
-    Plan.of("check-n-ic", {"surrogates.vm.check.n_ic": 2}, {"check_training"}, {"compare", "plot_summary", "aggregate"}),
+    Plan.of("check-n-ic", {"surrogates.vm.check.n_ic": 2}, {"check_training"},
+            {"compare", "plot_summary", "aggregate", *BENCH_TAIL}),
     # A new held-out grid: held-out truth and the sweep (which also reads the held-out truth for its
     # forecasts, so Snakemake names the new input rather than the params), no training.
     Plan.of("heldout-num", {f"{FHN}.heldout.num": 6},

@@ -50,6 +50,18 @@ def test_tiny_surrogate_study_runs_end_to_end(tmp_path):
         assert (seed_dir / "figures" / f"{figure}.png").stat().st_size > 10_000
     assert (tmp_path / "results/fhn/figures/surrogate_summary.png").stat().st_size > 10_000
 
+    # the benchmark row, against the baseline, with the training time of the family's four jobs
+    assert sorted(path.name for path in (seed_dir / "benchmarks").iterdir()) == [
+        "select_latent.tsv", "train_map.tsv", "train_vae_d1.tsv", "train_vae_d2.tsv"]
+    bench = pd.read_csv(tmp_path / "results/benchmark.tsv", sep="\t")
+    assert bench[["dataset", "surrogate", "family", "n_seeds"]].values.tolist() == [["fhn", "vae_map", "vae_map", 1]]
+    row = bench.iloc[0]
+    baseline = json.loads((tmp_path / "results/fhn/baseline/metrics.json").read_text())
+    assert row["baseline_regime_agreement_unseen"] == pytest.approx(baseline["regime_agreement_unseen"])
+    assert row["regime_agreement_unseen_median"] == pytest.approx(metrics["regime_agreement_unseen"])
+    assert row["training_time_s_median"] > 0
+    assert (tmp_path / "results/benchmark.png").stat().st_size > 10_000
+
 
 def test_vae_map_on_step_protocol_training_data_runs_end_to_end(tmp_path):
     """With train.protocol the training store holds the protocol and its command; vae_map trains on
@@ -97,3 +109,8 @@ def test_a_family_registered_as_a_plug_in_runs_through_the_workflow(tmp_path, to
     assert isinstance(summary["training_check_passed"], bool)
     regimes = read_dataset(seed_dir / "regimes.zarr", kind="regimes")
     assert regimes.attrs["surrogate_family"] == "toy"
+    # its row in the benchmark, with the generic training rule's time: nothing names the family
+    assert (seed_dir / "benchmarks" / "train.tsv").is_file()
+    bench = pd.read_csv(tmp_path / "results/benchmark.tsv", sep="\t")
+    assert bench[["dataset", "surrogate", "family"]].values.tolist() == [["fhn", "toy", "toy"]]
+    assert bench["training_time_s_median"].iloc[0] > 0 and bench["baseline_regime_agreement_unseen"].notna().all()

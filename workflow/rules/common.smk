@@ -10,8 +10,17 @@ SPLITS = ["train", "heldout"]
 SURROGATES = sorted(config["surrogates"])
 RUN = "results/{dataset}/{surrogate}/seed{seed}"
 """Folder of one training run: surrogate.pt/.json, training_check.json, the family's figures."""
+TRAINING_BENCHMARK = f"{RUN}/benchmarks/{{job}}.tsv"
+"""Snakemake benchmark file of one training job of a run (``job``: the job's name, e.g. train_map or
+train_vae_d{dim}). Each training job of each family writes one (``benchmark: training_benchmark(...)``);
+the run's training time is the sum of their wall times (neurorecon.evaluation.benchmark)."""
 NO_MATCH = "(?!)"
 """A wildcard constraint no value matches (a rule for a family without configured entries)."""
+
+
+def training_benchmark(job):
+    """``benchmark:`` path of the training job ``job`` of a run (wildcards in ``job`` allowed)."""
+    return TRAINING_BENCHMARK.replace("{job}", job)
 
 
 def entries_of(kind):
@@ -152,3 +161,12 @@ def surrogate_outputs():
     return [target for pattern in per_run for target in surrogate_targets(pattern)] + own + summaries + [
         "results/summary.tsv"
     ]
+
+
+def dataset_units():
+    """Dataset -> units of its model's control and time (tables and text of the benchmark)."""
+    units = {}
+    for dataset in DATASETS:
+        model = get_model(config["datasets"][dataset]["model"])
+        units[dataset] = {"control": model.control.unit, "time": model.time_unit}
+    return units

@@ -19,6 +19,8 @@ for _kind in ONE_JOB_KINDS:
             kind=_kind,
             settings=lambda wildcards: surrogate_settings(wildcards),
             device=lambda wildcards: surrogate_config(wildcards)["device"],
+        benchmark:
+            training_benchmark("train")
         threads: 1
         resources:
             mem_mb=4000,

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from ..dynamics.regimes import Regime
 from ..io.outputs import check_output, file_output, write_atomically
+from ..units import PRETTY_UNITS as UNIT_NAMES
 
 REGIME_COLORS = {
     Regime.REST: "#bdbdbd",
@@ -34,7 +35,7 @@ REGIME_LABELS = {regime: regime.name.lower().replace("_", " ") for regime in Reg
 # Rates in 1/ms or 1/s are shown in Hz.
 HERTZ_PER_RATE_UNIT = {"ms": 1000.0, "s": 1.0}
 # Unit strings as stored (ASCII) -> as printed on axes.
-PRETTY_UNITS = {"uA/cm^2": "µA/cm²"}
+PRETTY_UNITS = UNIT_NAMES
 
 
 def axis_label(text: str, unit: str) -> str:

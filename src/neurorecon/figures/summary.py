@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -30,22 +29,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
+from ..evaluation.targets import Targets
 from .style import apply_style, axis_label
 
-
-@dataclass(frozen=True)
-class Targets:
-    """Targets of the surrogate study (issue "figures + benchmark").
-
-    Attributes:
-        regime_agreement: smallest acceptable regime agreement on unseen values, %.
-        transition_error: largest acceptable |transition location error|, control units.
-        firing_rate_error: largest acceptable relative firing-rate error, %.
-    """
-
-    regime_agreement: float = 90.0
-    transition_error: float = 1.0
-    firing_rate_error: float = 20.0
+__all__ = ["Targets", "seed_summary_figure", "summary_points"]
 
 
 PANELS = ("agreement", "transition", "rate")

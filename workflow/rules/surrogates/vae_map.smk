@@ -25,6 +25,8 @@ rule train_vae:
         "../../envs/neurorecon.yaml"
     log:
         "logs/{dataset}/{surrogate}/seed{seed}/train_vae_d{dim}.log",
+    benchmark:
+        training_benchmark("train_vae_d{dim}")
     script:
         "../../scripts/surrogates/vae_map/train_vae.py"
 
@@ -50,6 +52,8 @@ rule select_latent:
         "../../envs/neurorecon.yaml"
     log:
         "logs/{dataset}/{surrogate}/seed{seed}/select_latent.log",
+    benchmark:
+        training_benchmark("select_latent")
     script:
         "../../scripts/surrogates/vae_map/select_latent.py"
 
@@ -78,6 +82,8 @@ rule train_map:
         "../../envs/neurorecon.yaml"
     log:
         "logs/{dataset}/{surrogate}/seed{seed}/train_map.log",
+    benchmark:
+        training_benchmark("train_map")
     script:
         "../../scripts/surrogates/vae_map/train_map.py"
 

@@ -25,7 +25,7 @@ class VaeSettings(Settings):
         delay: samples between window entries (window span (D_e - 1) * delay + 1 samples). The
             default 2 spans about 1 s of ``srk`` (100 samples of 10 ms): in the default study
             it gave maps whose bursts kept the training period and spike count where delay 1
-            (0.5 s) failed for one seed of three (docs/results.md, "Surrogate results").
+            (0.5 s) failed for one seed of three (docs/measurements.md, "Surrogate design experiments").
         stride: samples between the ends of consecutive training windows (subsampling).
         max_vectors: cap on training windows (random subset, fixed per seed); None: all.
         hidden: widths of the encoder's hidden layers (the decoder mirrors them).
