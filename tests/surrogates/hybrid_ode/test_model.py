@@ -83,3 +83,20 @@ def test_a_clamp_at_constant_voltage_relaxes_every_gate_to_its_steady_state():
 def test_an_undeclared_gate_is_refused():
     with pytest.raises(ValueError, match="no kinetic gates"):
         _net("gates", ("q",))
+
+
+def test_driven_by_a_current_step_the_surrogate_rests_then_fires():
+    """``drive`` applies a recorded waveform sample by sample: hh (its own gates) held at rest with
+    0 µA/cm² fires only once the command steps to 10."""
+    from neurorecon.surrogates.hybrid_ode.family import HybridOdeInfo, HybridOdeSurrogate
+
+    net = _net("gates", ()).float()
+    rest = torch.tensor([[float(net.scaled(torch.tensor(-65.0))), 0.053, 0.596, 0.318]])
+    info = HybridOdeInfo(training_values=[10.0], store_attrs={}, sample_dt=0.1, substeps=2, time_scale=14.0,
+                         v_range=[-75.0, 40.0])
+    surrogate = HybridOdeSurrogate(net, rest, info)
+    command = np.concatenate([np.zeros(500), np.full(1000, 10.0)])[None, :]
+    voltage = surrogate.drive(command, state=rest.clone())[0]
+    assert voltage[:500].max() < -60.0
+    spikes = detect_spikes(voltage[None].astype(np.float64), np.arange(voltage.size) * 0.1, 0.0)
+    assert spikes.counts[0] >= 5 and spikes.times[0, 0] > 50.0
