@@ -57,7 +57,7 @@ onsuccess:
             _PARSED,
             run_record.now(),
             jobs=sum(1 for _ in workflow.dag.finished_jobs),
-            cores=workflow.cores,
+            cores=workflow.resource_settings.cores,  # None without --cores (a cluster executor)
             configfiles=list(workflow.configfiles),
             snakemake_version=snakemake.__version__,
         )
