@@ -54,6 +54,18 @@ class ObservedRollout:
     lyapunov: LyapunovEstimate | None = None
 
 
+def masked_lyapunov(raw: LyapunovEstimate, status: np.ndarray, shape: tuple[int, int]) -> LyapunovEstimate:
+    """A rollout's Lyapunov estimate over (batch,) trajectories, NaN (not converged) where the
+    trajectory's ``status`` is not 0, reshaped to ``shape`` = (n_param, n_ic)."""
+    bad = status != 0
+    return LyapunovEstimate(
+        np.where(bad, np.nan, raw.exponent).reshape(shape),
+        np.where(bad[:, None], np.nan, raw.spectrum).reshape(*shape, -1),
+        np.where(bad, np.nan, raw.stderr).reshape(shape),
+        (raw.converged & ~bad).reshape(shape),
+    )
+
+
 class Surrogate(ABC):
     """A trained surrogate: free-running traces of the observed variable at any control value."""
 

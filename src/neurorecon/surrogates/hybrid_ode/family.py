@@ -24,7 +24,7 @@ import xarray as xr
 from ...dynamics.lyapunov import LyapunovEstimate, lyapunov_torch_map
 from ...io.stores import read_dataset
 from ...models import NeuronModel, get_model
-from ..base import STORE_ATTRS, ObservedRollout, Surrogate
+from ..base import STORE_ATTRS, ObservedRollout, Surrogate, masked_lyapunov
 from ..free_run import free_run
 from ..settings import CheckSettings
 from ..training import (
@@ -148,13 +148,7 @@ class HybridOdeSurrogate(Surrogate):
         estimate = None
         if lyapunov_steps > 0:
             raw = self.lyapunov(result.z[:, -1], control, lyapunov_steps)
-            bad = status != 0
-            estimate = LyapunovEstimate(
-                np.where(bad, np.nan, raw.exponent).reshape(shape),
-                np.where(bad[:, None], np.nan, raw.spectrum).reshape(*shape, -1),
-                np.where(bad, np.nan, raw.stderr).reshape(shape),
-                (raw.converged & ~bad).reshape(shape),
-            )
+            estimate = masked_lyapunov(raw, status, shape)
         return ObservedRollout(observed.reshape(*shape, n_steps), status.reshape(shape), estimate)
 
     def lyapunov(self, state: torch.Tensor, control: np.ndarray, n_steps: int) -> LyapunovEstimate:

@@ -36,12 +36,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ... import __version__
-from ...dynamics.lyapunov import LyapunovEstimate
 from ...dynamics.regimes import Regime
 from ...io.outputs import write_bytes, write_json
 from ...io.stores import read_dataset
 from ...simulate.protocol import constant_control
-from ..base import STORE_ATTRS, CheckpointError, ObservedRollout, Surrogate
+from ..base import STORE_ATTRS, CheckpointError, ObservedRollout, Surrogate, masked_lyapunov
 from ..training_check import check_rollouts, training_truth
 from .esn import (
     Reservoir,
@@ -172,13 +171,7 @@ class ReservoirSurrogate(Surrogate):
             n_lyap = max(-(-lyapunov_steps // self.stride), 10)
             raw = lyapunov_closed_loop(self.reservoir, state, controls, n_lyap,
                                        self.stride * float(self.attrs["sample_dt"]), seed)
-            bad = status != 0
-            estimate = LyapunovEstimate(
-                np.where(bad, np.nan, raw.exponent).reshape(shape),
-                np.where(bad[:, None], np.nan, raw.spectrum).reshape(*shape, -1),
-                np.where(bad, np.nan, raw.stderr).reshape(shape),
-                (raw.converged & ~bad).reshape(shape),
-            )
+            estimate = masked_lyapunov(raw, status, shape)
         return ObservedRollout(observed.reshape(*shape, n_steps), status.reshape(shape), estimate)
 
     def forecast(self, history: np.ndarray, control: np.ndarray, n_steps: int) -> np.ndarray:

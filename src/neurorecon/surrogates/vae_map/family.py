@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from ...dynamics.lyapunov import LyapunovEstimate, lyapunov_torch_map
-from ..base import ObservedRollout, Surrogate
+from ..base import ObservedRollout, Surrogate, masked_lyapunov
 from ..free_run import FreeRun, free_run
 from ..training import CheckpointError, load_checkpoint, resolve_device, save_checkpoint, seed_everything
 from .embedding import EmbeddingSpec, Scaler
@@ -263,13 +263,7 @@ class VaeMapSurrogate(Surrogate):
         estimate = None
         if lyapunov_steps > 0:
             raw = self.lyapunov(result.z[:, -1], control, lyapunov_steps)
-            bad = status != 0
-            estimate = LyapunovEstimate(
-                np.where(bad, np.nan, raw.exponent).reshape(shape),
-                np.where(bad[:, None], np.nan, raw.spectrum).reshape(*shape, -1),
-                np.where(bad, np.nan, raw.stderr).reshape(shape),
-                (raw.converged & ~bad).reshape(shape),
-            )
+            estimate = masked_lyapunov(raw, status, shape)
         return ObservedRollout(observed.reshape(*shape, n_steps), status.reshape(shape), estimate)
 
     def save(self, path: str | os.PathLike) -> None:
