@@ -5,21 +5,30 @@ import pytest
 import torch
 
 from neurorecon.models import MODELS, ModelError, get_model
-from neurorecon.models.channels import ChannelStructure, Current, Gate, x_over_expm1
+from neurorecon.models.channels import CalciumPool, ChannelStructure, Current, Gate, TimeScales, x_over_expm1
 
-DECLARED = [("hh", None), ("morris_lecar", "snic"), ("morris_lecar", "hopf")]
+DECLARED = [("hh", None), ("morris_lecar", "snic"), ("morris_lecar", "hopf"), ("stg", "spiking"), ("stg", "bursting")]
 
 
 def _declared_derivative(model, y, p):
     channels = model.channels
     state = dict(zip(model.state_names, y, strict=True))
     v = y[0]
-    value = {gate.name: gate.steady_state(v, p, np) if gate.instantaneous else state[gate.name]
-             for gate in channels.gates}
-    ionic = sum(p[c.conductance] * np.prod([value[g] ** k for g, k in c.gates]) * (v - p[c.reversal])
-                for c in channels.currents)
-    gates = [(g.steady_state(v, p, np) - state[g.name]) / g.time_constant(v, p, np) for g in channels.kinetic_gates]
-    return np.array([(p[model.control.name] - ionic) / p[channels.capacitance], *gates])
+    pool = channels.calcium
+
+    def steady(gate):
+        factor = 1.0 if gate.calcium is None else gate.calcium(state[pool.state], p, np)
+        return gate.steady_state(v, p, np) * factor
+
+    value = {gate.name: steady(gate) if gate.instantaneous else state[gate.name] for gate in channels.gates}
+    current = {c.name: p[c.conductance] * np.prod([value[g] ** k for g, k in c.gates]) * (v - p[c.reversal])
+               for c in channels.currents}
+    gates = [(steady(g) - state[g.name]) / g.time_constant(v, p, np) for g in channels.kinetic_gates]
+    derivative = [(p[model.control.name] - sum(current.values())) / p[channels.capacitance], *gates]
+    if pool is not None:
+        influx = -p[pool.gain] * sum(current[name] for name in pool.currents)
+        derivative.append((influx - state[pool.state] + p[pool.baseline]) / p[pool.time_constant])
+    return np.array(derivative)
 
 
 @pytest.mark.parametrize(("name", "parameter_set"), DECLARED)
@@ -52,7 +61,17 @@ def test_x_over_expm1_is_continuous_through_zero():
 
 
 def test_models_without_channels_declare_none():
-    assert {name for name, model in MODELS.items() if model.channels is not None} == {"hh", "morris_lecar"}
+    assert {name for name, model in MODELS.items() if model.channels is not None} == {"hh", "morris_lecar", "stg"}
+
+
+def test_a_calcium_gate_needs_a_pool_and_time_scales_need_declared_kinetic_gates():
+    stg = get_model("stg").channels
+    with pytest.raises(ValueError, match="no calcium pool"):
+        ChannelStructure("C", stg.currents, stg.gates)
+    with pytest.raises(ValueError, match="undeclared gates"):
+        ChannelStructure("C", stg.currents, stg.gates, stg.calcium, TimeScales("mNa", "mKd", "q"))
+    with pytest.raises(ValueError, match="undeclared currents"):
+        ChannelStructure("C", stg.currents, stg.gates, CalciumPool("Ca", ("CaL",), "fCa", "Ca_base", "tauCa"))
 
 
 def test_a_declaration_naming_an_unknown_gate_or_parameter_is_refused():

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+from neurorecon.dynamics.regimes import Regime, classify
 from neurorecon.dynamics.spikes import threshold_crossings
 from neurorecon.models import get_model
 from neurorecon.simulate import SimulationSpec, reference_trajectory, simulate
@@ -232,3 +233,42 @@ def test_fitzhugh_nagumo_rest_oscillation_rest():
                 assert np.ptp(result.trajectories[i, k, 0, -500:]) < 1e-3
     # the resting potential at I = 0 (FitzHugh 1961): v = -1.1994
     assert result.trajectories[0, :, 0, -1] == pytest.approx(-1.1994, abs=1e-3)
+
+
+# --- Stomatogastric neuron (Liu et al. 1998) ----------------------------------------------------
+# The published conductance sets (NmodController.jl documentation, Fyon & Drion) at I = 0, from
+# four initial states of the box. Measured: spiking period 55.5 ms (18.0 Hz); bursting 5 spikes per
+# burst, intra-burst ISIs 6.9-9.3 ms, burst period 136.3 ms.
+
+
+@pytest.fixture(scope="module")
+def stg_sets():
+    model = get_model("stg")
+    spec = dict(n_ic=2, seed=0, transient=2000.0, duration=1500.0)  # the spiking period settles slowly
+    return model, {name: simulate(model, SimulationSpec([0.0], parameter_set=name, **spec))
+                   for name in ("spiking", "bursting")}
+
+
+def test_stg_spiking_set_spikes_tonically_at_18_hz(stg_sets):
+    model, results = stg_sets
+    result = results["spiking"]
+    regimes = classify(result.trajectories[:, :, model.observed_index], result.time, model.spike_threshold)
+    assert np.all(regimes["regime"] == Regime.TONIC_SPIKING)
+    for k in range(2):
+        isi = np.diff(spikes(model, result, 0, k))
+        assert abs(np.mean(isi) - 55.5) < 0.5 and cv(isi) < 0.01, f"ISI {np.mean(isi):.2f} ms, CV {cv(isi):.3g}"
+
+
+def test_stg_bursting_set_bursts_with_five_spikes_every_136_ms(stg_sets):
+    model, results = stg_sets
+    result = results["bursting"]
+    regimes = classify(result.trajectories[:, :, model.observed_index], result.time, model.spike_threshold)
+    assert np.all(regimes["regime"] == Regime.BURSTING)
+    assert np.all(regimes["spikes_per_burst"] == 5.0) and np.all(regimes["spikes_per_burst_stable"])
+    for k in range(2):
+        times = spikes(model, result, 0, k)
+        intra, inter, per_burst = burst_split(times)
+        assert np.all(per_burst == 5)
+        assert intra.min() > 6.5 and intra.max() < 10.0
+        first = times[1:][np.diff(times) > inter.min() / 2]  # the first spike of each complete burst
+        assert abs(np.mean(np.diff(first)) - 136.3) < 1.0, f"burst period {np.mean(np.diff(first)):.2f} ms"

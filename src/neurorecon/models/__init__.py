@@ -12,9 +12,10 @@ from .hh import MODEL as HH
 from .hindmarsh_rose import MODEL as HINDMARSH_ROSE
 from .morris_lecar import MODEL as MORRIS_LECAR
 from .srk import MODEL as SRK
+from .stg import MODEL as STG
 
 MODELS: dict[str, NeuronModel] = {
-    model.name: model for model in (SRK, HH, MORRIS_LECAR, HINDMARSH_ROSE, FITZHUGH_NAGUMO)
+    model.name: model for model in (SRK, HH, MORRIS_LECAR, HINDMARSH_ROSE, FITZHUGH_NAGUMO, STG)
 }
 
 

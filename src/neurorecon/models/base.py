@@ -150,6 +150,10 @@ class NeuronModel:
             raise ModelError(f"model {self.name!r}: kinetic gates {not_states} are not state variables")
         named = [channels.capacitance] + [name for current in channels.currents
                                           for name in (current.conductance, current.reversal)]
+        if channels.calcium is not None:
+            if channels.calcium.state not in self.state_names:
+                raise ModelError(f"model {self.name!r}: calcium {channels.calcium.state!r} is not a state variable")
+            named += channels.calcium.parameter_names
         unknown = sorted(set(named) - set(self.parameter_names))
         if unknown:
             raise ModelError(f"model {self.name!r}: channel parameters {unknown} are not parameters")

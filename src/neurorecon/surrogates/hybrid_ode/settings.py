@@ -120,6 +120,9 @@ class HybridOdeSettings(Settings):
         if model.channels is None:
             return [("settings.mode", f"gates mode needs declared channels and model {model.name!r} declares none; "
                              "use mode: latent")]
+        if model.channels.calcium is not None:
+            return [("settings.mode", f"gates mode learns voltage-gated kinetics only and model {model.name!r} has a "
+                             "calcium pool; use mode: latent")]
         kinetic = [gate.name for gate in model.channels.kinetic_gates]
         unknown = [gate for gate in self.learned_gates if gate not in kinetic]
         if unknown:
