@@ -257,11 +257,19 @@ def simulate(
     spec: SimulationSpec,
     progress: ProgressCallback | None = None,
     block_seconds: float = 5.0,
+    trajectory_parameters: np.ndarray | None = None,
 ) -> SimulationResult:
     """Integrate every (control value, initial state) pair with the chosen integrator.
 
     Integration runs in blocks so that ``progress`` (if given) receives a line every
     ``block_seconds`` of wall time or so. Results do not depend on the block size.
+
+    Args:
+        trajectory_parameters: (n_param, n_ic, n_params) full parameter vector of every
+            trajectory, in ``model.parameter_names`` order, for ensembles whose members differ in
+            more than the control (degenerate populations: :mod:`neurorecon.simulate.population`);
+            the control values then only label the ``param`` axis. None: every trajectory has the
+            spec's parameters with its control value.
     """
     dt, sample_dt, transient, duration, steps_per_sample = resolve_times(model, spec)
     check_size(model, spec)
@@ -271,9 +279,15 @@ def simulate(
     ics = model.initial_states(spec.n_ic, spec.seed)
 
     n_param, n_ic, n_state = values.size, ics.shape[0], model.n_state
-    base = model.parameter_vector(parameters)
-    params = np.repeat(base[None, :], n_param * n_ic, axis=0)
-    params[:, model.parameter_names.index(model.control.name)] = np.repeat(values, n_ic)
+    if trajectory_parameters is None:
+        base = model.parameter_vector(parameters)
+        params = np.repeat(base[None, :], n_param * n_ic, axis=0)
+        params[:, model.parameter_names.index(model.control.name)] = np.repeat(values, n_ic)
+    else:
+        expected = (n_param, n_ic, len(model.parameter_names))
+        if np.shape(trajectory_parameters) != expected:
+            raise ModelError(f"trajectory parameters have shape {np.shape(trajectory_parameters)}, expected {expected}")
+        params = np.ascontiguousarray(trajectory_parameters, dtype=np.float64).reshape(n_param * n_ic, -1)
     ensemble = INTEGRATORS[integrator](
         model.rhs, np.tile(ics, (n_param, 1)), params, model.divergence_bound,
         Tolerances(dt=dt, steps_per_sample=steps_per_sample, sample_dt=sample_dt, rtol=rtol, atol=atol),

@@ -1,0 +1,59 @@
+"""Degenerate populations as ensembles: twins by compensation, simulated, stored and classified,
+against the DIC prediction (g_s < 0 bursting, g_s > 0 tonic spiking)."""
+
+import numpy as np
+import pytest
+
+from neurorecon.dynamics.compensation import Population, achieved
+from neurorecon.dynamics.dic import conductance_names
+from neurorecon.dynamics.dic_map import dic_regime_table
+from neurorecon.dynamics.regimes import Regime, classify_trajectories
+from neurorecon.models import ModelError, get_model
+from neurorecon.simulate import SimulationSpec
+from neurorecon.simulate.population import DicPopulation, population_dataset, simulate_population, twin_conductances
+
+STG = get_model("stg")
+PARAMETERS = STG.parameters("spiking")
+POPULATION = DicPopulation(
+    control="slow", fixed={"ultraslow": 5.0}, free=("gCaS", "gH"),
+    ranges={"gNa": (2000.0, 6000.0), "gKd": (70.0, 140.0), "gCaT": (3.0, 7.0), "gKCa": (140.0, 180.0),
+            "gA": (50.0, 200.0), "gL": (0.007, 0.014)},
+    draws=200,
+)
+
+
+def test_twins_hit_their_value_and_do_not_depend_on_the_grid():
+    values = [-3.0, 2.0]
+    g = twin_conductances(STG, POPULATION, values, 4, 5, PARAMETERS)
+    alone = twin_conductances(STG, POPULATION, [2.0], 4, 5, PARAMETERS)
+    np.testing.assert_array_equal(g[1], alone[0])
+    assert not np.allclose(g, twin_conductances(STG, POPULATION, values, 4, 6, PARAMETERS))  # another seed
+    for i, value in enumerate(values):
+        twins = Population(conductance_names(STG), g[i], np.tile([value, 5.0], (4, 1)), ("slow", "ultraslow"), 4)
+        np.testing.assert_allclose(achieved(STG, twins, PARAMETERS), twins.targets, atol=1e-6)
+    assert len({tuple(row) for row in g[0]}) == 4  # degenerate: four different sets
+
+
+def test_a_value_without_enough_nonnegative_twins_is_refused():
+    with pytest.raises(ModelError, match="g_s = 40: only 0 of 200"):
+        twin_conductances(STG, POPULATION, [40.0], 4, 0, PARAMETERS)
+
+
+def test_the_truth_stage_of_a_population_matches_the_dic_prediction():
+    # measured with 6 twins over 2 s: every twin bursts at g_s <= -1 and spikes tonically at
+    # g_s >= 1; at g_s = 0, 5 of 6 burst
+    values = [-4.0, -1.0, 2.0]
+    spec = SimulationSpec(values, n_ic=3, seed=0, parameter_set="spiking", transient=600.0, duration=600.0)
+    result, conductances = simulate_population(STG, spec, POPULATION, seed=0)
+    ds = population_dataset(STG, result, conductances, POPULATION, "spiking", {"seed": 0})
+    assert ds["V"].dims == ("param", "ic", "time") and ds["conductance"].dims == ("param", "ic", "channel")
+    assert ds.attrs["control"] == "g_s" and list(ds["param"].values) == values
+    gh = list(ds["channel"].values).index("gH")
+    np.testing.assert_array_equal(ds["conductance"].values[..., gh], conductances[..., gh])
+
+    regimes = classify_trajectories(ds)
+    table = dic_regime_table(ds["param"].values, regimes["regime"].values)
+    assert list(table["predicted"]) == ["bursting", "bursting", "tonic_spiking"]
+    assert list(table["fraction_bursting"]) == [1.0, 1.0, 0.0]
+    assert list(table["agreement"]) == [1.0, 1.0, 1.0]
+    assert np.all(regimes["regime"].values[:2] == Regime.BURSTING)
