@@ -1,6 +1,5 @@
 """Compensation: maximal-conductance sets with prescribed dynamic input conductances."""
 
-import time
 
 import numpy as np
 import pytest
@@ -48,15 +47,6 @@ def test_sets_needing_a_negative_conductance_are_dropped():
                             {"slow": 6.0, "ultraslow": 5.0}, free, PARAMETERS)
     assert settled[0] and g[0, conductance_names(STG).index("gCaS")] < 0
     assert 0 < len(population.conductances) < 1000 and np.all(population.conductances >= 0)
-
-
-def test_compensation_generates_thousands_of_sets_per_second():
-    free = ("gCaS", "gH")
-    generate_population(STG, {"slow": -2.0, "ultraslow": 5.0}, free, drawn(free), 10, 0, PARAMETERS)  # warm up
-    start = time.perf_counter()
-    generate_population(STG, {"slow": -2.0, "ultraslow": 5.0}, free, drawn(free), 10_000, 0, PARAMETERS)
-    rate = 10_000 / (time.perf_counter() - start)
-    assert rate > 2_000, f"{rate:.0f} sets per second"  # measured 11 000-18 000 on 2 shared cores
 
 
 def test_bad_requests_are_refused():
