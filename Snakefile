@@ -37,6 +37,7 @@ for _kind in KINDS:
 
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/benchmark.smk"
+include: "workflow/rules/recording.smk"
 
 
 # The record of the run (results/workflow_run.json: start, end, wall time, machine), written after
@@ -69,7 +70,6 @@ rule all:
         expand("results/{dataset}/truth/regimes.tsv", dataset=DATASETS),
         truth_figures(),
         surrogate_outputs(),
-        "results/benchmark.tsv",
-        "results/benchmark.png",
-        "results/benchmark_landing.rst",
+        recording_outputs(),
+        benchmark_outputs(),
     default_target: True

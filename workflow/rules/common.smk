@@ -1,11 +1,14 @@
 # Shared helpers: dataset lookup, chunk lists, output paths, surrogate entries by family.
 from pathlib import Path
 
-from neurorecon.config import chunks, control_values
+from neurorecon.config import chunks, control_values, is_recording
 from neurorecon.models import get_model
 from neurorecon.surrogates.registry import get_family
 
-DATASETS = sorted(config["datasets"])
+DATASETS = sorted(name for name, dataset in config["datasets"].items() if not is_recording(dataset))
+"""Simulated datasets (a model over a grid of its control)."""
+RECORDINGS = sorted(name for name, dataset in config["datasets"].items() if is_recording(dataset))
+"""Recording datasets (kind: recording): recorded sweeps, some trained on, the others held out."""
 SPLITS = ["train", "heldout"]
 SURROGATES = sorted(config["surrogates"])
 RUN = "results/{dataset}/{surrogate}/seed{seed}"
@@ -40,7 +43,7 @@ ONE_JOB_KINDS = [kind for kind in KINDS if family_rule_file(kind) is None]
 
 
 wildcard_constraints:
-    dataset="|".join(DATASETS),
+    dataset="|".join(DATASETS + RECORDINGS),
     split="|".join(SPLITS),
     surrogate="|".join(SURROGATES) or "no-surrogate",
     chunk=r"\d+",
@@ -119,14 +122,31 @@ def surrogate_settings(wildcards):
     return surrogate_config(wildcards)["settings"]
 
 
-def surrogate_runs():
-    """(dataset, surrogate, seed) of every trained surrogate."""
+def all_runs():
+    """(dataset, surrogate, seed) of every trained surrogate, on simulated and recording datasets."""
     return [
         (dataset, name, seed)
         for name, surrogate in sorted(config["surrogates"].items())
         for dataset in surrogate["datasets"]
         for seed in surrogate["seeds"]
     ]
+
+
+def surrogate_runs():
+    """(dataset, surrogate, seed) of every surrogate trained on a simulated dataset."""
+    return [run for run in all_runs() if run[0] in DATASETS]
+
+
+def recording_runs():
+    """(dataset, surrogate, seed) of every surrogate trained on a recording dataset."""
+    return [run for run in all_runs() if run[0] in RECORDINGS]
+
+
+def training_store(wildcards):
+    """The store a run trains on: the truth's training split, or a recording's training sweeps."""
+    if wildcards.dataset in RECORDINGS:
+        return f"results/{wildcards.dataset}/recording/train.zarr"
+    return f"results/{wildcards.dataset}/truth/train.zarr"
 
 
 def surrogate_targets(pattern):
@@ -144,7 +164,8 @@ def family_figures(surrogate):
 
 
 def surrogate_outputs():
-    """Everything the surrogate stages end in; empty without configured surrogates."""
+    """Everything the surrogate stages on simulated datasets end in, and every run's own figures;
+    empty without configured surrogates."""
     if not SURROGATES:
         return []
     per_run = [
@@ -156,11 +177,10 @@ def surrogate_outputs():
         f"{RUN}/figures/example_traces.png",
     ]
     own = [f"{RUN.format(dataset=d, surrogate=s, seed=k)}/{figure}"
-           for d, s, k in surrogate_runs() for figure in family_figures(s)]
+           for d, s, k in all_runs() for figure in family_figures(s)]
     summaries = sorted({f"results/{dataset}/figures/surrogate_summary.png" for dataset, _, _ in surrogate_runs()})
-    return [target for pattern in per_run for target in surrogate_targets(pattern)] + own + summaries + [
-        "results/summary.tsv"
-    ]
+    summary = ["results/summary.tsv"] if surrogate_runs() else []
+    return [target for pattern in per_run for target in surrogate_targets(pattern)] + own + summaries + summary
 
 
 def dataset_units():
@@ -170,3 +190,10 @@ def dataset_units():
         model = get_model(config["datasets"][dataset]["model"])
         units[dataset] = {"control": model.control.unit, "time": model.time_unit}
     return units
+
+
+def benchmark_outputs():
+    """The benchmark over simulated datasets (table, figure, report landing block); none without one."""
+    if not DATASETS:
+        return []
+    return ["results/benchmark.tsv", "results/benchmark.png", "results/benchmark_landing.rst"]

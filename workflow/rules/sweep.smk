@@ -46,6 +46,8 @@ rule compare:
     output:
         table=f"{RUN}/metrics.tsv",
         summary=f"{RUN}/metrics.json",
+    wildcard_constraints:
+        dataset="|".join(DATASETS) or NO_MATCH,
     params:
         train_values=lambda wildcards: dataset_config(wildcards)["train"]["values"],
     resources:

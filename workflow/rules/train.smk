@@ -8,7 +8,7 @@ for _kind in ONE_JOB_KINDS:
         name:
             f"train_{_kind}"
         input:
-            train="results/{dataset}/truth/train.zarr",
+            train=training_store,
         output:
             checkpoint=f"{RUN}/surrogate.pt",
             metadata=f"{RUN}/surrogate.json",

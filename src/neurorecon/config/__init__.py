@@ -112,7 +112,10 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path = DEFAULT
         error = errors[0]
         raise ConfigError(f"config key {_key(error.absolute_path)}: {error.message}")
     for name, dataset in filled["datasets"].items():
-        _check_dataset(name, dataset)
+        if is_recording(dataset):
+            _check_recording_dataset(name, dataset)
+        else:
+            _check_dataset(name, dataset)
     for name, surrogate in filled.get("surrogates", {}).items():
         _check_surrogate(name, surrogate, filled["datasets"])
     return filled
@@ -139,12 +142,54 @@ def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str
     except ValueError as exc:
         raise ConfigError(f"config key {exc}") from None
     for index, dataset in enumerate(surrogate["datasets"]):
+        if is_recording(datasets[dataset]):
+            if not family.recordings:
+                raise ConfigError(f"config key {where}.datasets[{index}]: dataset {dataset!r} is a recording and family "
+                                  f"{family.name!r} cannot train on recorded sweeps ({family.recordings_note})")
+            for key, problem in settings.problems_with_recording():
+                raise ConfigError(f"config key {where}.{key}: {problem} (dataset {dataset!r})")
+            continue
         for key, problem in settings.problems_with_model(get_model(datasets[dataset]["model"])):
             key = f"datasets[{index}]" if key == "datasets" else key
             raise ConfigError(f"config key {where}.{key}: {problem} (dataset {dataset!r})")
         for key, problem in settings.problems_with_data(recorded_samples(datasets[dataset])):
             raise ConfigError(f"config key {where}.settings.{key}: {problem} (dataset {dataset!r})")
     surrogate["settings"] = settings.to_dict()
+
+
+RECORDING_KIND = "recording"
+"""``kind`` of a dataset that is a recording."""
+
+
+def is_recording(dataset: Mapping[str, Any]) -> bool:
+    """Whether a dataset's settings describe a recording (``kind: recording``) rather than a model."""
+    return dataset.get("kind") == RECORDING_KIND
+
+
+def _check_recording_dataset(name: str, dataset: dict[str, Any]) -> None:
+    """Open the recording, check its training amplitudes, and replace ``source`` by the file's path."""
+    from ..recordings.read import read_recording  # the readers load pyabf / pynwb: only for recordings
+    from ..recordings.recording import RecordingError
+    from ..recordings.resources import resolve_recording
+    from ..recordings.split import split_sweeps
+
+    where = f"datasets.{name}"
+    values = dataset["train"]["values"]
+    if len(set(values)) != len(values):
+        raise ConfigError(f"config key {where}.train.values: values repeat")
+    path = resolve_recording(dataset["source"])
+    if not path.is_file():
+        raise ConfigError(f"config key {where}.source: no file {dataset['source']!r} (nor a shipped recording of that name)")
+    try:
+        recording = read_recording(path, dataset["channel"])
+    except RecordingError as exc:
+        key = "channel" if dataset["channel"] is not None and "channel" in str(exc) else "source"
+        raise ConfigError(f"config key {where}.{key}: {exc}") from None
+    try:
+        split_sweeps(recording, values)
+    except RecordingError as exc:
+        raise ConfigError(f"config key {where}.train.values: {exc}") from None
+    dataset["source"] = str(path)
 
 
 def _check_dataset(name: str, dataset: dict[str, Any]) -> None:

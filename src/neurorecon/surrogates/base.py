@@ -117,6 +117,20 @@ class Surrogate(ABC):
         """
         return None
 
+    def predict_sweeps(self, voltage: np.ndarray, current: np.ndarray) -> np.ndarray | None:
+        """Predict recorded sweeps under their own command current; None: not supported.
+
+        Args:
+            voltage: (n_sweep, n_time) recorded voltage, mV, at the sampling interval trained on; a
+                family may read the start of each sweep (before any step) to set its state.
+            current: (n_sweep, n_time) command current, pA.
+
+        Returns:
+            (n_sweep, n_time) float32 voltage, mV (NaN where the prediction diverged), or None for a
+            family that cannot be driven by a current waveform.
+        """
+        return None
+
     @abstractmethod
     def save(self, path: str | os.PathLike) -> None:
         """Write the surrogate as a checkpoint (state dicts + JSON metadata) at ``path``."""

@@ -42,12 +42,17 @@ class FamilyEntry:
         settings: ``module:Class`` of its settings (``from_dict(mapping, where)``, ``to_dict()``,
             ``problems_with_data(n_samples)``); the module must not import torch.
         figures: the family's own figures, paths relative to the run folder.
+        recordings: the family trains on a recording store and predicts recorded sweeps under their
+            command current (:meth:`~neurorecon.surrogates.base.Surrogate.predict_sweeps`).
+        recordings_note: why not, for a family that does not.
     """
 
     name: str
     surrogate: str
     settings: str
     figures: tuple[str, ...] = ()
+    recordings: bool = False
+    recordings_note: str = "it has no waveform-driven prediction"
 
     @property
     def surrogate_type(self) -> type[Surrogate]:
@@ -63,16 +68,19 @@ FAMILIES: dict[str, FamilyEntry] = {
         "vae_map", "neurorecon.surrogates.vae_map.family:VaeMapSurrogate",
         "neurorecon.surrogates.vae_map.settings:VaeMapSettings",
         ("figures/latent_selection.png", "figures/training_curves.png"),
+        recordings_note="its map runs at a constant control from a delay embedding, so it has no state to carry "
+                        "across a sweep's changes of current",
     ),
     "hybrid_ode": FamilyEntry(
         "hybrid_ode", "neurorecon.surrogates.hybrid_ode.family:HybridOdeSurrogate",
         "neurorecon.surrogates.hybrid_ode.settings:HybridOdeSettings",
-        ("figures/training_curves.png", "figures/kinetics.png"),
+        ("figures/training_curves.png", "figures/kinetics.png"), recordings=True,
     ),
     "reservoir": FamilyEntry(
         "reservoir", "neurorecon.surrogates.reservoir.family:ReservoirSurrogate",
         "neurorecon.surrogates.reservoir.settings:ReservoirSettings",
         ("figures/training_fit.png",),
+        recordings_note="its readout is trained at constant control values only",
     ),
 }
 """The families shipped with neurorecon, by name."""

@@ -56,6 +56,12 @@ class Settings:
         per trajectory cannot satisfy; checked with the config, before any job."""
         return []
 
+    def problems_with_recording(self) -> list[tuple[str, str]]:
+        """(key, problem) for every setting that cannot train on a recording (no model, no declared
+        channels; keys as in :meth:`problems_with_model`). Asked only of families whose registry
+        entry says they take recordings."""
+        return []
+
     def problems_with_model(self, model: NeuronModel) -> list[tuple[str, str]]:
         """(key, problem) for every reason the family cannot train on a dataset of ``model``
         (e.g. a control that is not an injected current); checked with the config, before any job.

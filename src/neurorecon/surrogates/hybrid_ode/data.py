@@ -1,5 +1,9 @@
 """Training data of a hybrid ODE: the observed voltage and the injected current of every training
-trace, the time scale that sizes every length, and the training/validation segments."""
+trace, the time scale that sizes every length, and the training/validation segments.
+
+Two kinds of store hold training traces: a simulated trajectory store (constant currents or a step
+protocol; the model's units) and a recording store (recorded sweeps: V in mV, command current in pA,
+time in ms; the membrane capacitance, in pF, measured from the hyperpolarising steps)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,17 @@ import numpy as np
 import xarray as xr
 
 from ...dynamics.spikes import detect_spikes
+from ...recordings.passive import passive_properties
+from ...recordings.split import sweep_amplitudes
+from ...recordings.store import KIND as RECORDING_KIND
+from ...recordings.store import recording_from_dataset
 from ...simulate.protocol import command_current
+
+RECORDING_MODEL = "recording"
+"""``model`` of traces read from a recording (no model: latent mode only)."""
+
+RECORDING_SPIKE_THRESHOLD_MV = -20.0
+"""Spike threshold used to read the time scale of recorded traces, mV."""
 
 
 @dataclass(frozen=True)
@@ -23,8 +37,11 @@ class TrainingTraces:
         sample_dt: sampling interval, model time unit.
         training_values: (n_val,) control values (step amplitudes) of the store.
         parameters: the model's full parameter dict of the store.
-        model: the model's name.
+        model: the model's name (:data:`RECORDING_MODEL` for a recording).
         spike_threshold: spike threshold, mV.
+        capacitance: membrane capacitance (control unit x time unit / mV) measured from the data;
+            None: the model's declared capacitance (or 1).
+        time_unit: unit of ``sample_dt``.
     """
 
     voltage: np.ndarray
@@ -34,10 +51,15 @@ class TrainingTraces:
     parameters: dict[str, float]
     model: str
     spike_threshold: float
+    capacitance: float | None = None
+    time_unit: str = ""
 
     @classmethod
     def from_store(cls, ds: xr.Dataset) -> TrainingTraces:
-        """The finite traces of a trajectory store (constant-control or step-protocol)."""
+        """The finite traces of a trajectory store (constant-control or step-protocol) or of a
+        recording store (every sweep; see :meth:`from_recording_store`)."""
+        if ds.attrs.get("kind") == RECORDING_KIND:
+            return cls.from_recording_store(ds)
         observed = ds[str(ds.attrs["observed"])].transpose("param", "ic", "time").values.astype(np.float64)
         current = np.broadcast_to(command_current(ds)[:, None, :], observed.shape)
         voltage = observed.reshape(-1, observed.shape[-1])
@@ -48,7 +70,20 @@ class TrainingTraces:
         return cls(
             voltage[keep], np.ascontiguousarray(current[keep]), float(ds.attrs["sample_dt"]),
             ds["param"].values.astype(np.float64), dict(json.loads(ds.attrs["parameters"])),
-            str(ds.attrs["model"]), float(ds.attrs["spike_threshold"]),
+            str(ds.attrs["model"]), float(ds.attrs["spike_threshold"]), time_unit=str(ds.attrs.get("time_unit", "")),
+        )
+
+    @classmethod
+    def from_recording_store(cls, ds: xr.Dataset) -> TrainingTraces:
+        """Every sweep of a recording store: V (mV) under the command current (pA), time in ms;
+        the training values are the sweeps' step amplitudes (pA) and the capacitance (pF) is
+        measured from the hyperpolarising steps (:func:`neurorecon.recordings.passive.passive_properties`)."""
+        recording = recording_from_dataset(ds)
+        amplitudes = sweep_amplitudes(recording)
+        return cls(
+            recording.voltage_mV.astype(np.float64), recording.current_pA.astype(np.float64),
+            1000.0 / recording.rate_hz, np.unique(amplitudes[np.isfinite(amplitudes)]), {}, RECORDING_MODEL,
+            RECORDING_SPIKE_THRESHOLD_MV, passive_properties(recording).capacitance_pF, "ms",
         )
 
     def median_isi(self) -> float:

@@ -7,13 +7,17 @@ constant current and under any current waveform.
 
 One free-run step of the surrogate is one sampling interval of the training store
 (``substeps`` RK4 steps); rollouts, checks and the Lyapunov exponent treat it as a map.
+
+It trains on a simulated trajectory store or on a recording store (recorded sweeps, latent mode,
+time in ms, current in pA); on a recording, candidates are ranked by how well they reproduce the
+spike count of every training step when driven by the sweep's own command current.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,6 +28,9 @@ import xarray as xr
 from ...dynamics.lyapunov import LyapunovEstimate, lyapunov_torch_map
 from ...io.stores import read_dataset
 from ...models import NeuronModel, get_model
+from ...recordings.features import step_features
+from ...recordings.store import KIND as RECORDING_KIND
+from ...recordings.store import recording_from_dataset
 from ..base import STORE_ATTRS, ObservedRollout, Surrogate, masked_lyapunov
 from ..free_run import free_run
 from ..settings import CheckSettings
@@ -39,7 +46,7 @@ from ..training import (
     write_curve,
 )
 from ..training_check import TrainingCheck, run_training_check
-from .data import TrainingTraces, split_segments
+from .data import RECORDING_MODEL, TrainingTraces, split_segments
 from .fit import FitResult, Plan, fit
 from .model import HybridArchitecture, HybridOde
 from .settings import HybridOdeSettings
@@ -189,6 +196,36 @@ class HybridOdeSurrogate(Surrogate):
             out[:, k] = self.net.voltage(state[:, 0])
         return out.cpu().numpy()
 
+    @torch.no_grad()
+    def predict_sweeps(self, voltage: np.ndarray, current: np.ndarray) -> np.ndarray:
+        """Recorded sweeps predicted from their start: the hidden states are inferred from the first
+        warm-up of observed voltage (V clamped, the holding period before any step), then the
+        surrogate runs freely under the rest of each sweep's command current.
+
+        Args:
+            voltage: (n_sweep, n_time) observed voltage, mV, one sample per sampling interval.
+            current: (n_sweep, n_time) command current in force over each interval, control unit.
+
+        Returns:
+            (n_sweep, n_time) float32 voltage, mV: the first ``warmup + 1`` samples observed, the
+            rest predicted (NaN from a non-finite state on).
+        """
+        warmup = min(self.warmup_samples, voltage.shape[1] // 4)
+        v_scaled = self.net.scaled(torch.as_tensor(np.asarray(voltage[:, : warmup + 1], dtype=np.float32),
+                                                   device=self.device))
+        start = torch.cat([v_scaled[:, -1:], self.net.clamp(v_scaled, self.info.sample_dt)], dim=1)
+        predicted = self.drive(np.asarray(current)[:, warmup:-1], start)
+        out = np.asarray(voltage, dtype=np.float32).copy()
+        out[:, warmup + 1 :] = predicted
+        bad = ~np.isfinite(out)
+        return np.where(np.cumsum(bad, axis=1) > 0, np.nan, out).astype(np.float32)
+
+    @property
+    def warmup_samples(self) -> int:
+        """Samples of the clamped warm-up that infers hidden states from observations."""
+        warmup = float((self.info.settings or {}).get("warmup", HybridOdeSettings.warmup))
+        return max(1, round(warmup * self.info.time_scale / self.info.sample_dt))
+
     def save(self, path: str | os.PathLike) -> None:
         save_checkpoint(path, {"net": self.net.state_dict(), "anchors": {"states": self.anchors}}, {
             "family": self.family, "component": "surrogate", "architecture": self.net.arch.to_dict(),
@@ -222,23 +259,31 @@ class HybridOdeSurrogate(Surrogate):
         from .figures import write_figures  # matplotlib only when training
 
         torch_device = resolve_device(device)
-        ds = read_dataset(train_store, kind="trajectories")
-        model = get_model(str(ds.attrs["model"]))
-        for key, problem in settings.problems_with_model(model):
-            raise ValueError(f"{key}: {problem}")
+        ds = read_dataset(train_store)
+        recorded = ds.attrs.get("kind") == RECORDING_KIND
+        if not recorded:
+            ds = read_dataset(train_store, kind="trajectories")  # names the expected kind when wrong
+            for key, problem in settings.problems_with_model(get_model(str(ds.attrs["model"]))):
+                raise ValueError(f"{key}: {problem}")
+        elif settings.mode != "latent":
+            raise ValueError("settings.mode: a recording declares no channels; use mode: latent")
         traces = TrainingTraces.from_store(ds)
         time_scale = settings.time_scale or traces.median_isi()
         plan = Plan.of(settings, time_scale, traces.sample_dt)
-        progress(f"hybrid_ode ({settings.mode}): time scale T = {time_scale:.4g} {model.time_label}; warm-up "
+        if recorded:
+            progress(f"recording {ds.attrs['source_file']}: {traces.voltage.shape[0]} training sweeps at "
+                     f"{1.0 / traces.sample_dt:g} kHz, membrane capacitance {traces.capacitance:.4g} pF")
+        progress(f"hybrid_ode ({settings.mode}): time scale T = {time_scale:.4g} {traces.time_unit}; warm-up "
                  f"{plan.warmup} samples, horizons {list(plan.horizons)} samples; {traces.voltage.shape[0]} traces "
                  f"of {traces.voltage.shape[1]} samples")
         segments = split_segments(*traces.voltage.shape, plan.warmup, plan.horizons[-1], settings.heldback_fraction,
                                   plan.warmup + plan.horizons[-1], seed)
-        arch = architecture(settings, traces, model.name, time_scale)
+        arch = architecture(settings, traces, traces.model, time_scale)
         identity = {"settings": settings.to_dict(), "seed": seed, "device": torch_device.type,
                     "data": fingerprint(traces.voltage, traces.current)}
         info = dict(training_values=[float(v) for v in traces.training_values],
-                    store_attrs={key: ds.attrs[key] for key in STORE_ATTRS if key in ds.attrs},
+                    store_attrs=recording_attrs(traces) if recorded else
+                    {key: ds.attrs[key] for key in STORE_ATTRS if key in ds.attrs},
                     sample_dt=traces.sample_dt, substeps=settings.substeps, time_scale=float(time_scale),
                     v_range=[float(traces.voltage.min()), float(traces.voltage.max())], seed=seed,
                     settings=settings.to_dict())
@@ -254,11 +299,15 @@ class HybridOdeSurrogate(Surrogate):
                          lambda record: progress(record.line()), label=f"candidate {candidate}", resume=resume)
             net.load_state_dict(result.state)
             surrogate = cls(net, anchor_states(net, traces, plan, seed), HybridOdeInfo(**info))
-            check = selection_check(surrogate, ds, model, time_scale, seed)
+            if recorded:
+                passed, total, error = recording_selection_check(surrogate, ds)
+            else:
+                check = selection_check(surrogate, ds, get_model(str(ds.attrs["model"])), time_scale, seed)
+                passed, total, error = check.n_values_passed, len(traces.training_values), check.error
             outcomes.append({"candidate": candidate, "val_loss": result.val_loss,
-                             "n_values_passed": check.n_values_passed, "check_error": check.error})
-            progress(f"candidate {candidate}: validation loss {result.val_loss:.4g}, training values passed "
-                     f"{check.n_values_passed}/{len(traces.training_values)}")
+                             "n_values_passed": passed, "check_error": error})
+            progress(f"candidate {candidate}: validation loss {result.val_loss:.4g}, training "
+                     f"{'steps' if recorded else 'values'} passed {passed}/{total}")
             results.append(result)
             records += result.records
             resume.remove()
@@ -298,17 +347,20 @@ def architecture(settings: HybridOdeSettings, traces: TrainingTraces, model: str
     """The architecture of a fit: settings, the model's parameters, the training voltage range."""
     low, high = float(traces.voltage.min()), float(traces.voltage.max())
     v_scale = max((high - low) / 2.0, 1e-3)
-    declared = get_model(model).channels
+    declared = None if model == RECORDING_MODEL else get_model(model).channels
     learned = settings.learned_gates
     if settings.mode == "gates" and not learned:
         learned = tuple(gate.name for gate in declared.kinetic_gates)
-    capacitance = traces.parameters[declared.capacitance] if declared is not None else 1.0
+    if traces.capacitance is not None:
+        capacitance = traces.capacitance
+    else:
+        capacitance = traces.parameters[declared.capacitance] if declared is not None else 1.0
     tau_init = settings.tau_init * time_scale
     return HybridArchitecture(
         mode=settings.mode, model=model, parameters=traces.parameters, learned_gates=learned,
         latent_dim=settings.latent_dim, width=settings.width, depth=settings.depth,
         v_offset=(high + low) / 2.0, v_scale=v_scale, tau_init=tau_init, tau_floor=settings.tau_floor * time_scale,
-        current_scale=capacitance * v_scale / tau_init,
+        current_scale=capacitance * v_scale / tau_init, capacitance=traces.capacitance,
     )
 
 
@@ -321,3 +373,22 @@ def selection_check(surrogate: HybridOdeSurrogate, ds: xr.Dataset, model: Neuron
     transient = round(2.0 * time_scale / sample_dt)
     settings = CheckSettings(n_steps=round(record / sample_dt) + transient, transient_steps=transient, n_ic=2)
     return run_training_check(surrogate, ds, settings, seed)
+
+
+def recording_attrs(traces: TrainingTraces) -> dict[str, Any]:
+    """The descriptive attrs of a surrogate trained on a recording (time in ms, current in pA)."""
+    return {"model": RECORDING_MODEL, "observed": "V", "time_unit": traces.time_unit, "sample_dt": traces.sample_dt,
+            "control": "I", "control_unit": "pA", "control_is_current": 1,
+            "spike_threshold": traces.spike_threshold}
+
+
+def recording_selection_check(surrogate: HybridOdeSurrogate, ds: xr.Dataset) -> tuple[int, int, float]:
+    """(steps reproduced, steps, mean spike-count error) of the training sweeps of a recording store: every
+    sweep predicted under its own command current (:meth:`HybridOdeSurrogate.predict_sweeps`) and
+    each step's spike count compared with the recording's; a step is reproduced within one spike."""
+    recording = recording_from_dataset(ds)
+    predicted = surrogate.predict_sweeps(recording.voltage_mV, recording.current_pA)
+    observed = np.array([step.n_spikes for step in step_features(recording)])
+    modelled = np.array([step.n_spikes for step in step_features(replace(recording, voltage_mV=predicted))])
+    error = np.abs(modelled - observed)
+    return int(np.sum(error <= 1)), int(error.size), float(np.mean(error)) if error.size else 0.0

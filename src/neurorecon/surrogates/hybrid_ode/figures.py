@@ -24,6 +24,7 @@ import torch
 from ...figures.style import save
 from ...models import get_model
 from ..training import EpochRecord
+from .data import RECORDING_MODEL
 from .model import HybridOde
 
 FIGURES = ("figures/training_curves.png", "figures/kinetics.png")
@@ -61,7 +62,7 @@ def steady_state_current(net: HybridOde, voltage: np.ndarray, relax_steps: int =
 
 
 def kinetics_figure(net: HybridOde, v_range: tuple[float, float]) -> plt.Figure:
-    model = get_model(net.arch.model)
+    model = None if net.arch.model == RECORDING_MODEL else get_model(net.arch.model)
     low, high = v_range
     span = high - low
     voltage = np.linspace(low - 0.25 * span, high + 0.1 * span, 400)
@@ -86,14 +87,14 @@ def kinetics_figure(net: HybridOde, v_range: tuple[float, float]) -> plt.Figure:
         else:
             fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
             ax.axvspan(low, high, color="0.9", label="visited in training")
-            if model.channels is not None:
+            if model is not None and model.channels is not None:
                 ax.plot(voltage, _truth_steady_state_current(model, voltage, p), color="k", lw=2, label="truth")
             ax.plot(voltage, steady_state_current(net, voltage), color="C1", lw=1.5, ls="--", label="learned")
             ax.axhline(0.0, color="0.5", lw=0.8)
             ax.set_xlabel("V [mV]")
-            ax.set_ylabel("steady-state ionic current I_ss(V)")
+            ax.set_ylabel(f"steady-state ionic current I_ss(V){' [pA]' if model is None else ''}")
             ax.legend(frameon=False)
-        fig.suptitle(f"hybrid_ode ({net.arch.mode}) on {model.name}: learned kinetics")
+        fig.suptitle(f"hybrid_ode ({net.arch.mode}) on {net.arch.model}: learned kinetics")
     return fig
 
 

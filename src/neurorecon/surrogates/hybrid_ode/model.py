@@ -41,6 +41,9 @@ class HybridArchitecture:
         tau_init, tau_floor: initial and smallest time constant of learned hidden variables, model
             time unit.
         current_scale: scale of the learned ionic current in ``latent`` mode, control unit.
+        capacitance: membrane capacitance measured from the data (a recording: pF, with the
+            current in pA and time in ms); None: the model's declared capacitance (``latent``: 1
+            when the model declares none).
     """
 
     mode: str
@@ -55,6 +58,7 @@ class HybridArchitecture:
     tau_init: float = 1.0
     tau_floor: float = 0.01
     current_scale: float = 1.0
+    capacitance: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -99,11 +103,14 @@ class HybridOde(nn.Module):
             if self.gate_net is not None:  # x_inf starts at 0.5, tau at tau_init
                 nn.init.zeros_(self.gate_net[-1].bias)
         elif arch.mode == "latent":
-            declared = get_model(arch.model).channels
             self.channels = None
             self.hidden_names = tuple(f"h{index}" for index in range(arch.latent_dim))
             self.learned = self.hidden_names
-            self.capacitance = float(self.p[declared.capacitance]) if declared is not None else 1.0
+            if arch.capacitance is not None:
+                self.capacitance = float(arch.capacitance)
+            else:
+                declared = get_model(arch.model).channels
+                self.capacitance = float(self.p[declared.capacitance]) if declared is not None else 1.0
             self.hidden_net = mlp(1 + arch.latent_dim, 2 * arch.latent_dim, arch.width, arch.depth)
             self.current_net = mlp(1 + arch.latent_dim, 1, arch.width, arch.depth)
         else:

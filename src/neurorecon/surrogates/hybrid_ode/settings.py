@@ -108,6 +108,12 @@ class HybridOdeSettings(Settings):
             return [("learned_gates", "is a gates-mode setting; latent mode learns no declared gate")]
         return []
 
+    def problems_with_recording(self) -> list[tuple[str, str]]:
+        """A recording declares no channels: latent mode only."""
+        if self.mode != "latent":
+            return [("settings.mode", "a recording declares no channels; use mode: latent")]
+        return []
+
     def problems_with_model(self, model: NeuronModel) -> list[tuple[str, str]]:
         """(key, problem) for a dataset of ``model``: its control must be an injected current, and
         gates mode needs its declared channels and knows only its kinetic gates."""
