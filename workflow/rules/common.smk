@@ -197,3 +197,25 @@ def benchmark_outputs():
     if not DATASETS:
         return []
     return ["results/benchmark.tsv", "results/benchmark.png", "results/benchmark_landing.rst"]
+
+
+def recording_config(wildcards):
+    """Settings of a recording dataset that change its imported stores (for params:)."""
+    dataset = config["datasets"][wildcards.dataset]
+    return {"channel": dataset["channel"], "rate_hz": dataset["rate_hz"], "train_values": dataset["train"]["values"]}
+
+
+def recording_targets(pattern):
+    """``pattern`` filled in for every (dataset, surrogate, seed) run on a recording dataset."""
+    return [pattern.format(dataset=d, surrogate=s, seed=k) for d, s, k in recording_runs()]
+
+
+def recording_outputs():
+    """Everything the recording datasets end in: the imported recording and, per run, the
+    comparison and its figures; the table over runs."""
+    if not RECORDINGS:
+        return []
+    outputs = expand("results/{dataset}/recording/features.tsv", dataset=RECORDINGS)
+    for pattern in (f"{RUN}/metrics.json", f"{RUN}/figures/fi_curve.png", f"{RUN}/figures/heldout_sweeps.png"):
+        outputs += recording_targets(pattern)
+    return outputs + (["results/recordings.tsv"] if recording_runs() else [])

@@ -3,11 +3,6 @@
 # step-for-step comparison with the recording beside the interpolation / extrapolation baselines.
 
 
-def recording_config(wildcards):
-    dataset = config["datasets"][wildcards.dataset]
-    return {"channel": dataset["channel"], "rate_hz": dataset["rate_hz"], "train_values": dataset["train"]["values"]}
-
-
 rule import_recording:
     input:
         source=lambda wildcards: config["datasets"][wildcards.dataset]["source"],
@@ -93,7 +88,7 @@ rule compare_recording:
 
 rule recording_benchmark:
     input:
-        lambda wildcards: [RUN.format(dataset=d, surrogate=s, seed=k) + "/metrics.json" for d, s, k in recording_runs()],
+        lambda wildcards: recording_targets(f"{RUN}/metrics.json"),
     output:
         report(
             "results/recordings.tsv",
@@ -109,15 +104,3 @@ rule recording_benchmark:
         "logs/recording_benchmark.log",
     script:
         "../scripts/recording_benchmark.py"
-
-
-def recording_outputs():
-    """Everything the recording datasets end in: the imported recording and, per run, the
-    comparison and its figures; the table over runs."""
-    if not RECORDINGS:
-        return []
-    outputs = expand("results/{dataset}/recording/features.tsv", dataset=RECORDINGS)
-    for dataset, surrogate, seed in recording_runs():
-        run = RUN.format(dataset=dataset, surrogate=surrogate, seed=seed)
-        outputs += [f"{run}/metrics.json", f"{run}/figures/fi_curve.png", f"{run}/figures/heldout_sweeps.png"]
-    return outputs + (["results/recordings.tsv"] if recording_runs() else [])

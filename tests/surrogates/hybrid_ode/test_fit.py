@@ -71,3 +71,15 @@ def test_a_killed_fit_resumes_to_the_same_weights(hh_steps, tmp_path):
     for key, value in uninterrupted.state.items():
         torch.testing.assert_close(resumed.state[key], value, rtol=0, atol=0)
     assert resumed.val_loss == uninterrupted.val_loss
+
+
+def test_segments_with_a_spike_onset_are_drawn_more_often():
+    from neurorecon.surrogates.hybrid_ode.fit import segment_probabilities
+
+    voltage = np.full((2, 20), -65.0)
+    voltage[0, 10:12] = 20.0  # one spike in trace 0: threshold crossed upward between samples 9 and 10
+    traces = TrainingTraces(voltage, np.zeros_like(voltage), 0.1, np.array([1.0]), {}, "hh", 0.0)
+    starts = np.array([[0, 2], [0, 6], [0, 9], [0, 10], [1, 6]])  # free runs cover samples start+1 .. start+4
+    p = segment_probabilities(traces, starts, horizon=4, spike_weight=3.0)
+    np.testing.assert_allclose(p * (1 + 4 + 4 + 1 + 1), [1, 4, 4, 1, 1])
+    assert segment_probabilities(traces, starts, horizon=4, spike_weight=0.0) is None

@@ -103,6 +103,32 @@ class SegmentLoss:
         return torch.mean(error)
 
 
+def segment_probabilities(traces: TrainingTraces, starts: np.ndarray, horizon: int,
+                          spike_weight: float) -> np.ndarray | None:
+    """Probabilities of drawing each training segment: ``1 + spike_weight`` for a segment whose
+    free run crosses the spike threshold upward, 1 for the others (normalised); None (uniform) when
+    ``spike_weight`` is 0. Spikes fill a small fraction of the samples, so a uniform draw lets the
+    subthreshold error dominate the loss.
+
+    Args:
+        traces: the training traces.
+        starts: (n, 2) segments as (trace, start sample).
+        horizon: free-run samples of the segments.
+        spike_weight: extra weight of a segment with a spike.
+    """
+    if spike_weight == 0:
+        return None
+    above = traces.voltage >= traces.spike_threshold
+    onsets = np.zeros(traces.voltage.shape, dtype=np.int64)
+    onsets[:, 1:] = above[:, 1:] & ~above[:, :-1]
+    count = np.concatenate([np.zeros((onsets.shape[0], 1), dtype=np.int64), np.cumsum(onsets, axis=1)], axis=1)
+    trace, start = starts[:, 0], starts[:, 1]
+    end = np.minimum(start + horizon + 1, traces.voltage.shape[1])
+    spiking = count[trace, end] - count[trace, start + 1] > 0
+    weights = 1.0 + spike_weight * spiking
+    return weights / weights.sum()
+
+
 def fit(
     net: HybridOde,
     traces: TrainingTraces,
@@ -137,6 +163,7 @@ def fit(
         best_state, best_val = state["best_state"], float(state["best_val"])
         records = records_from_state(state["records"])
     clock = Stopwatch(records[-1].elapsed_s if records else 0.0)
+    draw = [segment_probabilities(traces, segments.train, horizon, settings.spike_weight) for horizon in plan.horizons]
     n_iter = settings.iterations
     for stage in range(start_stage, len(plan.horizons)):
         horizon = plan.horizons[stage]
@@ -147,7 +174,7 @@ def fit(
             lr = cosine_lr(optimizer, settings.lr, 0.1, iteration / max(n_iter - 1, 1))
             rng = np.random.default_rng([seed, stage, iteration])
             batch = segments.train[rng.choice(len(segments.train), min(settings.batch, len(segments.train)),
-                                              replace=False)]
+                                              replace=False, p=draw[stage])]
             optimizer.zero_grad(set_to_none=True)
             loss = loss_of(batch, horizon)
             if torch.isfinite(loss):

@@ -48,6 +48,8 @@ class HybridOdeSettings(Settings):
         grad_clip: largest gradient norm.
         dvdt_weight: weight of the error in dV/dt (per sample difference, scaled like V) next to
             the error in scaled V.
+        spike_weight: extra weight of a training segment whose free run holds a spike onset (it is
+            drawn ``1 + spike_weight`` times as often as one without); 0: uniform draws.
         heldback_fraction: fraction of segment start times (in contiguous blocks) held back for
             the validation loss that picks the best iteration of each stage.
         candidates: independently initialised fits per seed; the one passing the check at the
@@ -71,6 +73,7 @@ class HybridOdeSettings(Settings):
     lr: float = 5e-3
     grad_clip: float = 1.0
     dvdt_weight: float = 0.1
+    spike_weight: float = 0.0
     heldback_fraction: float = 0.15
     candidates: int = 2
     checkpoint_every: int = 25
@@ -91,6 +94,7 @@ class HybridOdeSettings(Settings):
         "lr": (positive, "must be > 0"),
         "grad_clip": (positive, "must be > 0"),
         "dvdt_weight": (lambda v: v >= 0, "must be >= 0"),
+        "spike_weight": (lambda v: v >= 0, "must be >= 0"),
         "heldback_fraction": (fraction, "must be in (0, 1)"),
         "candidates": (positive, "must be >= 1"),
         "checkpoint_every": (positive, "must be >= 1"),
