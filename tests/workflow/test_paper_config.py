@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from neurorecon.config import load_yaml, validate_config
+from neurorecon.config import is_recording, load_yaml, validate_config
 from neurorecon.surrogates.registry import FAMILIES
 
 from .conftest import ROOT, SNAKEMAKE, check_plan, output_of, run_many
@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(SNAKEMAKE is None, reason="sn
 DEFAULT = ROOT / "config" / "config.yaml"
 PAPER = ROOT / "config" / "paper.yaml"
 TINY = ROOT / "config" / "paper_tiny.yaml"
-GPU_RULES = ("check_training", "sweep_surrogate")  # besides the training rules of each family
+GPU_RULES = ("check_training", "sweep_surrogate", "predict_recording")  # besides the training rules
 
 
 def merged(*paths: Path) -> dict:
@@ -104,6 +104,9 @@ def test_the_override_shrinks_every_entry():
     for name, entry in config["surrogates"].items():
         assert len(entry["seeds"]) == 1 and entry["gpus"] == 0 and entry["device"] == "cpu", name
     for name, dataset in config["datasets"].items():
+        if is_recording(dataset):
+            assert dataset["rate_hz"] <= 2000, name
+            continue
         assert dataset["heldout"]["num"] <= 8 and dataset["simulation"]["n_ic"] <= 2, name
 
 
@@ -114,7 +117,9 @@ def _check_plan(output: str, config: dict, grouped: bool = False) -> None:
     blocks = job_blocks(output)
     if not grouped:
         check_plan(output)  # the job blocks agree with Snakemake's job stats
-    expected = runs_of(config)
+    recordings = {name for name, dataset in config["datasets"].items() if is_recording(dataset)}
+    expected = {run for run in runs_of(config) if run[0] not in recordings}
+    expected_recorded = runs_of(config) - expected
     planned: dict[str, set] = {}
     gpus: dict[tuple[str, str, int], set[str]] = {}
     for rule, fields in blocks:
@@ -130,14 +135,19 @@ def _check_plan(output: str, config: dict, grouped: bool = False) -> None:
             if rule.startswith("train") or rule in GPU_RULES:
                 gpus.setdefault(run, set()).add(found.group(1) if found else "none")
             break
-    for product in ("surrogate.pt", "training_check.json", "sweep.zarr", "metrics.tsv"):
+    for product in ("training_check.json", "sweep.zarr", "metrics.tsv"):
         assert planned.get(product, set()) == expected, f"{product}: {sorted(expected ^ planned.get(product, set()))}"
+    for product, runs in (("surrogate.pt", expected | expected_recorded), ("predicted.zarr", expected_recorded),
+                          ("steps.tsv", expected_recorded)):
+        assert planned.get(product, set()) == runs, f"{product}: {sorted(runs ^ planned.get(product, set()))}"
     for run, requested in gpus.items():
         want = str(config["surrogates"][run[1]]["gpus"])
         assert requested == {want}, f"{run}: training/sweep jobs request gpu {requested}, expected {want}"
     rules = {rule for rule, _ in blocks}
     assert {"baseline", "classify_training", "benchmark", "plot_benchmark"} <= rules
-    assert sum(rule == "baseline" for rule, _ in blocks) == len(config["datasets"])
+    assert sum(rule == "baseline" for rule, _ in blocks) == len(config["datasets"]) - len(recordings)
+    if recordings:
+        assert "recording_benchmark" in rules
 
 
 def test_paper_study_plans_every_dataset_family_seed(plans):
