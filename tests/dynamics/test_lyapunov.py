@@ -83,6 +83,13 @@ def test_divergent_trajectory_gives_nan(method):
     assert est.exponent[1] == pytest.approx(-1.0, abs=1e-3)
 
 
+@METHODS
+def test_non_finite_start_gives_nan(method):
+    params = np.array([[-1.0, -1.0, 0.0, 0.0], [-1.0, -1.0, 0.0, 0.0]])
+    est = two_trajectory(method, planar, [[np.nan, 1.0], [1.0, 1.0]], params, dt=0.01, renorm_steps=10, n_renorm=20)
+    assert np.isnan(est.exponent[0]) and est.exponent[1] == pytest.approx(-1.0, abs=1e-3)
+
+
 def henon(z, p):
     return np.stack([1.0 - p[:, 0] * z[:, 0] ** 2 + z[:, 1], p[:, 1] * z[:, 0]], axis=1)
 

@@ -97,6 +97,7 @@ def kernel(y, params, direction, size, status, rtol, atol, interval, n_renorm, b
         pert = y[i, 1].copy()
         stages = np.empty((2, 9, n_state))  # per copy: slopes k1..k7, stage argument, new state
         t = 0.0
+        status[i] = max(check_state(ref, bound), check_state(pert, bound))  # a diverged store trajectory
         h = _starting_step(ref, p, stages[0], rtol, atol, interval)
         err_old = 1e-4
         rhs(pert, p, stages[1, 0])
@@ -117,7 +118,7 @@ def kernel(y, params, direction, size, status, rtol, atol, interval, n_renorm, b
                     else:
                         h = h * MIN_FACTOR
                     rejected_before = True
-                    if h < min_step:
+                    if not h >= min_step:  # also when h is NaN
                         status[i] = DIVERGED_NONFINITE
                     continue
                 for j in range(n_state):
