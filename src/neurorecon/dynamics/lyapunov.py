@@ -189,8 +189,9 @@ def lyapunov_ode_adaptive(
     """Largest Lyapunov exponent by two-trajectory renormalisation with adaptive steps.
 
     As :func:`lyapunov_ode`, but both copies of every trajectory take the same adaptive
-    Dormand–Prince 5(4) steps, chosen by the local error of the reference copy, and the whole
-    integration runs in one compiled call (:mod:`.separation`).
+    Dormand–Prince 5(4) steps, each accepted when the local error of the reference copy and that of
+    the separation (relative to its size) are within tolerance, and the whole integration runs in
+    one compiled call (:mod:`.separation`).
 
     Args:
         rhs, y0, params: see :func:`lyapunov_ode`.
