@@ -12,8 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import TABLE_COLUMNS, classify_store, regime_table, summary_lines
-from .dynamics.regimes import check_trajectory_store
 from .io.outputs import OutputError, check_output, folder_output
 from .io.stores import (
     StoreError,
@@ -177,6 +175,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify every (param, ic) of a trajectory store; print a summary, write store / CSV."""
+    # imported here: the dynamics (and their numba functions) are not needed by the other commands
+    from .analysis import TABLE_COLUMNS, classify_store, regime_table, summary_lines
+    from .dynamics.regimes import check_trajectory_store
+
     inputs = [args.input]
     if args.output is not None and args.csv is not None and Path(args.output).resolve() == Path(args.csv).resolve():
         raise UsageError(f"-o and --csv name the same path {args.output!r}")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from neurorecon.dynamics.lyapunov import lyapunov_map, lyapunov_ode, lyapunov_torch_map
+from neurorecon.dynamics.lyapunov import lyapunov_map, lyapunov_ode, lyapunov_ode_adaptive, lyapunov_torch_map
 from neurorecon.simulate.kernels import advance
 
 
@@ -38,35 +38,56 @@ def on_attractor(rhs, y0, params, dt, steps):
     return y
 
 
-def test_lorenz_largest_exponent():
+def two_trajectory(method, rhs, y0, params, dt, renorm_steps, n_renorm, **kwargs):
+    """lyapunov_ode, or lyapunov_ode_adaptive with the same renormalisation interval."""
+    if method == "rk4":
+        return lyapunov_ode(rhs, y0, params, dt=dt, renorm_steps=renorm_steps, n_renorm=n_renorm, **kwargs)
+    return lyapunov_ode_adaptive(rhs, y0, params, interval=dt * renorm_steps, n_renorm=n_renorm, **kwargs)
+
+
+METHODS = pytest.mark.parametrize("method", ["rk4", "dopri5"])
+
+
+@METHODS
+def test_lorenz_largest_exponent(method):
     params = np.tile([10.0, 28.0, 8.0 / 3.0], (4, 1))
     start = np.random.default_rng(1).uniform(-10, 10, (4, 3)) + [0, 0, 25]
     y0 = on_attractor(lorenz, start, params, 0.01, 2000)
-    est = lyapunov_ode(lorenz, y0, params, dt=0.01, renorm_steps=10, n_renorm=5000)
+    est = two_trajectory(method, lorenz, y0, params, dt=0.01, renorm_steps=10, n_renorm=5000)
     assert est.exponent.shape == (4,)
     assert np.all(est.stderr < 0.05)
     assert abs(est.exponent.mean() - 0.906) < 0.05 * 0.906
 
 
-def test_limit_cycle_exponent_is_zero():
+@METHODS
+def test_limit_cycle_exponent_is_zero(method):
     params = np.array([[1.0, 1.0, 1.0, 1.0]])
-    est = lyapunov_ode(planar, [[1.0, 0.0]], params, dt=0.01, renorm_steps=50, n_renorm=400)
+    est = two_trajectory(method, planar, [[1.0, 0.0]], params, dt=0.01, renorm_steps=50, n_renorm=400)
     assert abs(est.exponent[0]) < 0.02
     assert est.converged[0]
 
 
-def test_stable_equilibrium_has_the_slowest_eigenvalue():
+@METHODS
+def test_stable_equilibrium_has_the_slowest_eigenvalue(method):
     params = np.array([[-1.0, -2.0, 0.0, 0.0], [-0.5, -0.5, 1.0, 0.0]])
-    est = lyapunov_ode(planar, [[1.0, 1.0], [0.3, -0.2]], params, dt=0.01, renorm_steps=20, n_renorm=200)
+    est = two_trajectory(method, planar, [[1.0, 1.0], [0.3, -0.2]], params, dt=0.01, renorm_steps=20, n_renorm=200)
     np.testing.assert_allclose(est.exponent, [-1.0, -0.5], atol=1e-3)
 
 
-def test_divergent_trajectory_gives_nan():
+@METHODS
+def test_divergent_trajectory_gives_nan(method):
     params = np.array([[1.0, 1.0, 0.0, 0.0], [-1.0, -1.0, 0.0, 0.0]])
     y0 = [[1.0, 1.0], [1.0, 1.0]]
-    est = lyapunov_ode(planar, y0, params, dt=0.01, renorm_steps=100, n_renorm=40, bound=1e3)
+    est = two_trajectory(method, planar, y0, params, dt=0.01, renorm_steps=100, n_renorm=40, bound=1e3)
     assert np.isnan(est.exponent[0]) and not est.converged[0]
     assert est.exponent[1] == pytest.approx(-1.0, abs=1e-3)
+
+
+@METHODS
+def test_non_finite_start_gives_nan(method):
+    params = np.array([[-1.0, -1.0, 0.0, 0.0], [-1.0, -1.0, 0.0, 0.0]])
+    est = two_trajectory(method, planar, [[np.nan, 1.0], [1.0, 1.0]], params, dt=0.01, renorm_steps=10, n_renorm=20)
+    assert np.isnan(est.exponent[0]) and est.exponent[1] == pytest.approx(-1.0, abs=1e-3)
 
 
 def henon(z, p):
@@ -118,8 +139,9 @@ def test_torch_network_map_runs_and_diverged_rows_are_nan():
     assert np.isnan(est.exponent[1])
 
 
-def test_strong_contraction_below_rounding_stays_finite():
+@METHODS
+def test_strong_contraction_below_rounding_stays_finite(method):
     params = np.array([[-100.0, -200.0, 0.0, 0.0]])
-    est = lyapunov_ode(planar, [[1.0, 1.0]], params, dt=0.001, renorm_steps=1000, n_renorm=40)
+    est = two_trajectory(method, planar, [[1.0, 1.0]], params, dt=0.001, renorm_steps=1000, n_renorm=40)
     # separations vanish within one interval: the estimate is bounded near log(eps / d0) per interval
     assert np.isfinite(est.exponent[0]) and est.exponent[0] < -10.0

@@ -1,5 +1,7 @@
 """The dynamics toolkit on the ground-truth models: known regimes, excitability types and exponents."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -16,6 +18,16 @@ def test_srk_rest_bursting_tonic_and_their_exponents(trajectory_store):
     assert out["lyap_max"].values[0, 0] < -0.1
     np.testing.assert_allclose(out["lyap_max"].values[1:, 0], 0.0, atol=0.01)
     assert out["lyap_max"].attrs["units"] == "1/s" and out.attrs["lyap_duration"] == 150.0
+    assert out.attrs["lyap_integrator"] == "dopri5"  # srk's integrator
+
+
+def test_lyapunov_for_store_follows_the_models_integrator(trajectory_store):
+    ds = trajectory_store("srk", [-47.0, -38.0], duration=100.0)
+    adaptive = lyapunov_for_store(ds)
+    fixed = lyapunov_for_store(ds, model=replace(get_model("srk"), integrator="rk4"))
+    assert fixed.attrs["lyap_integrator"] == "rk4" and fixed.attrs["lyap_dt"] == 1e-3
+    assert adaptive.attrs["lyap_renorm_interval"] == fixed.attrs["lyap_renorm_interval"] == 0.1
+    np.testing.assert_allclose(adaptive["lyap_max"].values, fixed["lyap_max"].values, atol=0.01)
 
 
 def test_hodgkin_huxley_tonic_at_10_and_type_two_onset_between_6_and_7(trajectory_store):

@@ -3,7 +3,7 @@
 from .bifurcation import bifurcation_data, bifurcation_dataset
 from .bursts import BurstStats, analyse_bursts, burst_sizes, isi_threshold
 from .excitability import Excitability, excitability_type
-from .lyapunov import LyapunovEstimate, lyapunov_map, lyapunov_ode, lyapunov_torch_map
+from .lyapunov import LyapunovEstimate, lyapunov_map, lyapunov_ode, lyapunov_ode_adaptive, lyapunov_torch_map
 from .regimes import (
     ClassifierSettings,
     Regime,
@@ -36,6 +36,7 @@ __all__ = [
     "lyapunov_for_store",
     "lyapunov_map",
     "lyapunov_ode",
+    "lyapunov_ode_adaptive",
     "lyapunov_torch_map",
     "regime_attrs",
     "threshold_crossings",

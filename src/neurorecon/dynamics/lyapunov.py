@@ -2,9 +2,11 @@
 
 - ODE models (any ``rhs(y, p, dydt)`` of a :class:`~neurorecon.models.NeuronModel`): two-trajectory
   renormalisation (Benettin, Galgani & Strelcyn, Phys. Rev. A 14:2338 (1976)). A reference copy and
-  a perturbed copy of every trajectory are stacked into one ensemble and advanced together by the
-  compiled RK4 kernel (:func:`neurorecon.simulate.kernels.advance`); every renormalisation interval
-  the separation is logged and rescaled to its initial size in numpy.
+  a perturbed copy of every trajectory are advanced together, and every renormalisation interval
+  the separation is logged and rescaled to its initial size: by :func:`lyapunov_ode_adaptive` in
+  one compiled call with adaptive Dormand–Prince 5(4) steps (:mod:`.separation`), or by
+  :func:`lyapunov_ode` with the fixed-step RK4 kernel (:func:`neurorecon.simulate.kernels.advance`),
+  stacked into one ensemble and renormalised in numpy.
 - Discrete maps ``z[n+1] = f(z[n], p)``: tangent dynamics with QR re-orthonormalisation (Benettin
   et al., Meccanica 15:9 (1980); Eckmann & Ruelle, Rev. Mod. Phys. 57:617 (1985)), batched. A numpy
   version takes the map and its Jacobian; a torch version takes a batch-first callable
@@ -23,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..simulate.kernels import advance
+from ..simulate.kernels import advance, compiled
+from . import separation
 
 N_BLOCKS = 8
 """Blocks of the averaging window used for the standard error and the convergence check."""
@@ -144,16 +147,11 @@ def lyapunov_ode(
     Returns:
         :class:`LyapunovEstimate` with exponents per unit of model time, shape (n_traj,).
     """
-    y0 = np.atleast_2d(np.asarray(y0, dtype=np.float64))
-    n_traj, n_state = y0.shape
-    params = np.broadcast_to(np.asarray(params, dtype=np.float64), (n_traj, np.shape(params)[-1]))
+    y0, params, direction, size = _perturbation(y0, params, d0, seed)
+    n_traj = y0.shape[0]
     n_discard = _discard(n_renorm, n_discard)
     interval = float(dt) * int(renorm_steps)
     sums = _GrowthFit((n_traj, 1), n_renorm - n_discard, interval)
-
-    direction = np.random.default_rng(seed).standard_normal((n_traj, n_state))
-    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-    size = d0 * (1.0 + np.linalg.norm(y0, axis=1))
     y = np.concatenate([y0, y0 + size[:, None] * direction])
     stacked_params = np.ascontiguousarray(np.concatenate([params, params]))
     status = np.zeros(2 * n_traj, dtype=np.int8)
@@ -171,6 +169,69 @@ def lyapunov_ode(
             y[n_traj:] = y[:n_traj] + delta * (size / np.linalg.norm(delta, axis=1))[:, None]
     diverged = (status[:n_traj] != 0) | (status[n_traj:] != 0)
     return sums.estimate(diverged, rtol, atol)
+
+
+def lyapunov_ode_adaptive(
+    rhs,
+    y0: np.ndarray,
+    params: np.ndarray,
+    interval: float,
+    n_renorm: int,
+    step_rtol: float = 1e-6,
+    step_atol: float = 1e-8,
+    n_discard: int | None = None,
+    d0: float = 1e-8,
+    bound: float = 1e6,
+    rtol: float = 0.1,
+    atol: float | None = None,
+    seed: int = 0,
+) -> LyapunovEstimate:
+    """Largest Lyapunov exponent by two-trajectory renormalisation with adaptive steps.
+
+    As :func:`lyapunov_ode`, but both copies of every trajectory take the same adaptive
+    Dormand–Prince 5(4) steps, each accepted when the local error of the reference copy and that of
+    the separation (relative to its size) are within tolerance, and the whole integration runs in
+    one compiled call (:mod:`.separation`).
+
+    Args:
+        rhs, y0, params: see :func:`lyapunov_ode`.
+        interval: renormalisation interval, in the model's time unit (total time
+            ``n_renorm * interval``).
+        n_renorm: number of renormalisation intervals.
+        step_rtol, step_atol: relative and absolute local error tolerance of the steps (as the
+            model's ``rtol``, ``atol``).
+        n_discard, d0, bound, rtol, atol, seed: see :func:`lyapunov_ode`.
+
+    Returns:
+        :class:`LyapunovEstimate` with exponents per unit of model time, shape (n_traj,).
+    """
+    y0, params, direction, size = _perturbation(y0, params, d0, seed)
+    n_traj = y0.shape[0]
+    n_discard = _discard(n_renorm, n_discard)
+    y = np.ascontiguousarray(np.stack([y0, y0 + size[:, None] * direction], axis=1))
+    status = np.zeros(n_traj, dtype=np.int8)
+    logs = np.empty((n_traj, int(n_renorm)))
+    compiled(separation.kernel, rhs)(
+        y, np.ascontiguousarray(params), direction, size, status, float(step_rtol), float(step_atol),
+        float(interval), int(n_renorm), float(bound), logs,
+    )
+    sums = _GrowthFit((n_traj, 1), n_renorm - n_discard, float(interval))
+    with np.errstate(invalid="ignore"):
+        for k in range(n_discard, n_renorm):
+            sums.add(k - n_discard, logs[:, k, None])
+    return sums.estimate(status != 0, rtol, atol)
+
+
+def _perturbation(y0, params, d0: float, seed: int):
+    """Starting states (n_traj, n_state), parameters (n_traj, n_params), unit perturbation
+    directions (n_traj, n_state) and perturbation sizes (n_traj,) of a two-trajectory estimate."""
+    y0 = np.atleast_2d(np.asarray(y0, dtype=np.float64))
+    n_traj, n_state = y0.shape
+    params = np.broadcast_to(np.asarray(params, dtype=np.float64), (n_traj, np.shape(params)[-1]))
+    direction = np.random.default_rng(seed).standard_normal((n_traj, n_state))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    size = d0 * (1.0 + np.linalg.norm(y0, axis=1))
+    return y0, params, direction, size
 
 
 def _initial_frame(batch: int, dim: int, k: int, seed: int) -> np.ndarray:

@@ -47,7 +47,7 @@ from ..models import MODELS, get_model
 from ..units import per_time
 from .bifurcation import DEFAULT_K_MAX, bifurcation_data, bifurcation_dataset
 from .bursts import DEFAULT_MIN_RATIO, analyse_bursts
-from .lyapunov import lyapunov_ode
+from .lyapunov import lyapunov_ode, lyapunov_ode_adaptive
 from .spikes import DEFAULT_HYSTERESIS, detect_spikes
 
 
@@ -438,6 +438,13 @@ def _store_shape(ds: xr.Dataset) -> tuple[int, int]:
     return ds.sizes["param"], ds.sizes["ic"]
 
 
+LYAPUNOV_TOLERANCE_FACTOR = 0.01
+"""Lyapunov estimates of an adaptively integrated model use its tolerances times this factor: the
+model's tolerances are set for spike times, and the exponent needs more. At ``srk``'s rtol 1e-6
+the 13-spike burster at I = -39 gave 0.020-0.028 / s; at 1e-8 and 1e-10 (and RK4 with 1 ms and
+0.25 ms steps) |exponent| < 0.006 / s, the two tolerances within 0.0006 / s of each other."""
+
+
 def lyapunov_for_store(
     ds: xr.Dataset,
     model=None,
@@ -449,9 +456,12 @@ def lyapunov_for_store(
 ) -> xr.Dataset:
     """Largest Lyapunov exponent of every (param, ic) trajectory of a ground-truth store.
 
-    Restarts two-trajectory renormalisation (:func:`~neurorecon.dynamics.lyapunov.lyapunov_ode`)
-    from the store's ``final_state`` with the model's right-hand side, so the estimate starts on
-    the attractor the trajectory reached.
+    Restarts two-trajectory renormalisation from the store's ``final_state`` with the model's
+    right-hand side, so the estimate starts on the attractor the trajectory reached. The model's
+    integrator (``model.integrator``) advances the copies: adaptive Dormand–Prince with the model's
+    ``rtol`` and ``atol`` times :data:`LYAPUNOV_TOLERANCE_FACTOR`
+    (:func:`~neurorecon.dynamics.lyapunov.lyapunov_ode_adaptive`) or RK4 with step ``dt``
+    (:func:`~neurorecon.dynamics.lyapunov.lyapunov_ode`).
 
     Args:
         ds: trajectory store with ``final_state`` (param, ic, state) and attrs ``model`` and
@@ -461,12 +471,13 @@ def lyapunov_for_store(
         duration: integration time in the model's time unit; None: the recorded duration of ``ds``.
         renorm_samples: renormalisation interval in sample intervals of ``ds`` (attr ``sample_dt``,
             else the spacing of ``time``).
-        dt: RK4 step; None: attr ``dt`` of ``ds``, else the model's default step.
+        dt: RK4 step (a model integrated with RK4 only); None: attr ``dt`` of ``ds``, else the
+            model's default step.
         n_discard, seed: see :func:`~neurorecon.dynamics.lyapunov.lyapunov_ode`.
 
     Returns:
         Dataset (param, ic): ``lyap_max`` (1 / time unit), ``lyap_stderr``, ``lyap_converged``; attrs
-        record duration, renormalisation interval and step.
+        record duration, renormalisation interval, integrator and its step or tolerances.
 
     Raises:
         ValueError: not a trajectory store, or no ``final_state`` (e.g. a surrogate store).
@@ -493,21 +504,32 @@ def lyapunov_for_store(
     time = ds["time"].values
     spacing = np.median(np.diff(time)) if time.size > 1 else model.sample_dt
     sample_dt = float(ds.attrs.get("sample_dt", spacing))
-    dt = float(ds.attrs.get("dt", model.dt) if dt is None else dt)
     duration = float(time[-1] - time[0] + sample_dt if duration is None else duration)
-    renorm_steps = max(1, round(renorm_samples * sample_dt / dt))
-    n_renorm = max(1, round(duration / (renorm_steps * dt)))
+    adaptive = model.integrator == "dopri5"
+    if adaptive:
+        interval = renorm_samples * sample_dt
+        step_rtol, step_atol = LYAPUNOV_TOLERANCE_FACTOR * model.rtol, LYAPUNOV_TOLERANCE_FACTOR * model.atol
+        attrs = {"lyap_integrator": "dopri5", "lyap_rtol": step_rtol, "lyap_atol": step_atol}
+    else:
+        dt = float(ds.attrs.get("dt", model.dt) if dt is None else dt)
+        renorm_steps = max(1, round(renorm_samples * sample_dt / dt))
+        interval = renorm_steps * dt
+        attrs = {"lyap_integrator": "rk4", "lyap_dt": dt}
+    n_renorm = max(1, round(duration / interval))
     if n_renorm < MIN_LYAPUNOV_INTERVALS:
         unit = model.time_label
         raise ValueError(
             f"the record is too short for a Lyapunov exponent: it gives {n_renorm} renormalisation "
-            f"intervals of {renorm_steps * dt:g} {unit}, at least {MIN_LYAPUNOV_INTERVALS} "
-            f"({MIN_LYAPUNOV_INTERVALS * renorm_steps * dt:g} {unit}) are needed"
+            f"intervals of {interval:g} {unit}, at least {MIN_LYAPUNOV_INTERVALS} "
+            f"({MIN_LYAPUNOV_INTERVALS * interval:g} {unit}) are needed"
         )
-    estimate = lyapunov_ode(
-        model.rhs, y0, params, dt, renorm_steps, n_renorm, n_discard=n_discard,
-        bound=model.divergence_bound, seed=seed,
-    )
+    common = {"n_discard": n_discard, "bound": model.divergence_bound, "seed": seed}
+    if adaptive:
+        estimate = lyapunov_ode_adaptive(
+            model.rhs, y0, params, interval, n_renorm, step_rtol=step_rtol, step_atol=step_atol, **common
+        )
+    else:
+        estimate = lyapunov_ode(model.rhs, y0, params, dt, renorm_steps, n_renorm, **common)
     dims = ("param", "ic")
     unit = per_time(model.time_unit)
     return xr.Dataset(
@@ -520,5 +542,5 @@ def lyapunov_for_store(
                 "long_name": "first- and second-half estimates agree"}),
         },
         coords={"param": ds["param"], "ic": ds["ic"]},
-        attrs={"lyap_duration": duration, "lyap_renorm_interval": renorm_steps * dt, "lyap_dt": dt},
+        attrs={"lyap_duration": duration, "lyap_renorm_interval": interval, **attrs},
     )

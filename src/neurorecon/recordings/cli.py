@@ -15,12 +15,10 @@ from ..io.stores import (
     write_table,
 )
 from .epochs import step_epochs
-from .features import FEATURE_COLUMNS, StepRegime, features_table, step_features
 from .read import read_recording
 from .recording import Recording, RecordingError
 from .resources import resolve_recording
 from .store import KIND, recording_dataset
-from .summary import summarise
 
 
 def _input(args: argparse.Namespace) -> Path:
@@ -90,6 +88,10 @@ def _pa(value: float) -> str:
 
 def cmd_features(args: argparse.Namespace) -> int:
     """Features of every step epoch to a CSV; print the per-recording summary."""
+    # imported here: spike and burst analysis is not needed by the other commands
+    from .features import FEATURE_COLUMNS, StepRegime, features_table, step_features
+    from .summary import summarise
+
     check_table_output(args.csv, FEATURE_COLUMNS, inputs=[_input(args)], overwrite=args.overwrite)
     rec = _load(args)
     steps = step_features(rec, sweeps=_sweeps(rec, args.sweep))

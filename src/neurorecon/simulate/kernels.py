@@ -46,17 +46,29 @@ def rhs_tag(rhs) -> str | None:
 def compiled(template: Callable, rhs) -> Callable:
     """Return ``template`` compiled with ``rhs(y, p, dydt)`` bound as its global ``rhs``.
 
+    The functions its module names in a tuple ``HELPERS`` (helpers that call ``rhs`` themselves)
+    are compiled with the same binding.
+
     Args:
-        template: a kernel function of :mod:`.rk4` or :mod:`.dopri5`.
+        template: a kernel function of :mod:`.rk4`, :mod:`.dopri5` or
+            :mod:`neurorecon.dynamics.separation`.
         rhs: a ``numba.njit`` right-hand side (see :mod:`neurorecon.models.base`).
     """
     tag = rhs_tag(rhs)
     namespace = dict(template.__globals__, rhs=rhs)
-    copy = types.FunctionType(template.__code__, namespace, template.__name__, template.__defaults__)
-    copy.__module__ = template.__module__
-    # numba names the cache files after the qualified name: one set of files per right-hand side
-    copy.__qualname__ = f"{template.__qualname__}__{tag or 'uncached'}"
+    for name in namespace.get("HELPERS", ()):
+        namespace[name] = numba.njit(fastmath=False, cache=tag is not None)(_rebind(namespace[name], namespace, tag))
+    copy = _rebind(template, namespace, tag)
     return numba.njit(parallel=True, fastmath=False, cache=tag is not None)(copy)
+
+
+def _rebind(function: Callable, namespace: dict, tag: str | None) -> Callable:
+    """Copy of ``function`` that looks its globals up in ``namespace``."""
+    copy = types.FunctionType(function.__code__, namespace, function.__name__, function.__defaults__)
+    copy.__module__ = function.__module__
+    # numba names the cache files after the qualified name: one set of files per right-hand side
+    copy.__qualname__ = f"{function.__qualname__}__{tag or 'uncached'}"
+    return copy
 
 
 def advance(
