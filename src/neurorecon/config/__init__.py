@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
@@ -19,10 +19,12 @@ from jsonschema import Draft202012Validator, validators
 
 from ..models import ModelError, get_model
 from ..simulate.ensemble import SimulationSpec, resolve_times
-from ..simulate.population import DicPopulation, twin_conductances
 from ..simulate.protocol import ProtocolError, StepProtocol, not_a_current, protocol_defaults
 from ..surrogates.registry import get_family
 from ..surrogates.settings import CheckSettings, SweepSettings
+
+if TYPE_CHECKING:
+    from ..simulate.population import DicPopulation
 
 DEFAULT_SCHEMA = Path(__file__).with_name("schema.yaml")
 """The JSON schema (YAML) of a study configuration, shipped with the package."""
@@ -185,6 +187,8 @@ def dic_population(dataset: Mapping[str, Any]) -> DicPopulation:
     """How a population dataset draws its twins: the slow DIC g_s is the control, the ultraslow one
     fixed at ``population.g_u`` (units of g_L); numbers as floats, so its JSON does not depend on
     how the YAML file wrote them."""
+    from ..simulate.population import DicPopulation  # imports torch (DICs): only for populations
+
     settings = dataset["population"]
     return DicPopulation(
         control="slow",
@@ -200,7 +204,8 @@ def _check_population_dataset(name: str, dataset: dict[str, Any], seed: int) -> 
     the g_s grid (not checked against the model's control range: g_s is no model parameter), the
     simulation times, and that both ends of the grid have ``simulation.n_ic`` twins (drawn from the
     study's ``seed`` as the simulation draws them)."""
-    from ..dynamics.dic import conductance_names, declared_channels
+    from ..dynamics.dic import conductance_names, declared_channels  # imports torch: only for populations
+    from ..simulate.population import twin_conductances
 
     where = f"datasets.{name}"
     try:
