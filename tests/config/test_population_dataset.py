@@ -49,6 +49,7 @@ def test_a_population_is_validated_with_defaults_and_g_s_outside_the_control_ran
     ({"model": "hh"}, {}, r"datasets.stg_dic.model: model 'hh' declares no channels with DIC time scales"),
     ({"parameters": {"gNa": 3000.0}}, {}, r"datasets.stg_dic.parameters.gNa: a maximal conductance is drawn"),
     ({}, {"free": ["gCaS", "gX"]}, r"datasets.stg_dic.population.free\[1\]: 'gX' is not a maximal conductance"),
+    ({}, {"free": ["gL", "gH"]}, r"datasets.stg_dic.population.free\[0\]: the leak conductance 'gL' normalises"),
     ({}, {"free": ["gCaS"]}, r"datasets.stg_dic.population.free: \['gCaS'\] is too short"),
     ({}, {"ranges": {k: v for k, v in RANGES.items() if k != "gA"}}, r"datasets.stg_dic.population.ranges: no range for gA"),
     ({}, {"ranges": {**RANGES, "gH": [0.1, 0.5]}}, r"datasets.stg_dic.population.ranges.gH: not a drawn conductance"),

@@ -204,13 +204,14 @@ def _check_population_dataset(name: str, dataset: dict[str, Any], seed: int) -> 
     the g_s grid (not checked against the model's control range: g_s is no model parameter), the
     simulation times, and that both ends of the grid have ``simulation.n_ic`` twins (drawn from the
     study's ``seed`` as the simulation draws them)."""
-    from ..dynamics.dic import conductance_names, declared_channels  # imports torch: only for populations
+    from ..dynamics.dic import conductance_names, declared_channels, leak_index  # imports torch: populations only
     from ..simulate.population import twin_conductances
 
     where = f"datasets.{name}"
     try:
         model = get_model(dataset["model"])
-        _, scales = declared_channels(model)
+        channels, scales = declared_channels(model)
+        leak = conductance_names(model)[leak_index(channels)]
     except ModelError as exc:
         raise ConfigError(f"config key {where}.model: {exc}") from None
     if scales.threshold is None:
@@ -231,6 +232,9 @@ def _check_population_dataset(name: str, dataset: dict[str, Any], seed: int) -> 
         if free not in names:
             raise ConfigError(f"config key {where}.population.free[{index}]: {free!r} is not a maximal "
                               f"conductance of model {model.name!r} ({', '.join(names)})")
+        if free == leak:
+            raise ConfigError(f"config key {where}.population.free[{index}]: the leak conductance {leak!r} "
+                              "normalises the DICs; it cannot be solved for")
     drawn = [name for name in names if name not in settings["free"]]
     for key, (low, high) in settings["ranges"].items():
         if key not in drawn:
