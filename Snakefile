@@ -67,7 +67,8 @@ onsuccess:
 rule all:
     input:
         truth_stores(),
-        expand("results/{dataset}/truth/regimes.tsv", dataset=DATASETS),
+        expand("results/{dataset}/truth/regimes.tsv", dataset=DATASETS + POPULATIONS),
+        expand("results/{dataset}/truth/dic_regimes.tsv", dataset=POPULATIONS),
         truth_figures(),
         surrogate_outputs(),
         recording_outputs(),

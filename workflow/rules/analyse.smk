@@ -1,4 +1,5 @@
-# Regimes of the held-out ground truth, and their figures.
+# Regimes of the held-out ground truth, and their figures; a population's regime map against the DIC
+# prediction.
 
 
 rule classify_truth:
@@ -8,7 +9,7 @@ rule classify_truth:
         regimes=directory("results/{dataset}/truth/regimes.zarr"),
         table="results/{dataset}/truth/regimes.tsv",
     params:
-        lyapunov=True,
+        lyapunov=estimates_lyapunov,
     threads: 2
     resources:
         mem_mb=4000,
@@ -47,13 +48,38 @@ rule plot_truth:
             labels={"dataset": "{dataset}", "figure": "largest Lyapunov exponent"},
         ),
     params:
-        train_values=lambda wildcards: dataset_config(wildcards)["train"]["values"],
+        train_values=train_values,
+    wildcard_constraints:
+        dataset="|".join(DATASETS) or NO_MATCH,
     conda:
         "../envs/neurorecon.yaml"
     log:
         "logs/{dataset}/plot_truth.log",
     script:
         "../scripts/plot_truth.py"
+
+
+# A population's truth is classified without Lyapunov exponents (estimates_lyapunov): no Lyapunov figure.
+use rule plot_truth as plot_population_truth with:
+    output:
+        bifurcation=report(
+            "results/{dataset}/figures/truth_bifurcation.png",
+            caption="../report/bifurcation.rst",
+            category="{dataset}",
+            subcategory="ground truth",
+            labels={"dataset": "{dataset}", "figure": "bifurcation diagram"},
+        ),
+        regimes=report(
+            "results/{dataset}/figures/truth_regimes.png",
+            caption="../report/regime_strip.rst",
+            category="{dataset}",
+            subcategory="ground truth",
+            labels={"dataset": "{dataset}", "figure": "regime strip"},
+        ),
+    wildcard_constraints:
+        dataset="|".join(POPULATIONS) or NO_MATCH,
+    log:
+        "logs/{dataset}/plot_truth.log",
 
 
 rule plot_fi_curve:
@@ -92,3 +118,25 @@ rule plot_training_traces:
         "logs/{dataset}/plot_training_traces.log",
     script:
         "../scripts/plot_training_traces.py"
+
+
+rule dic_regimes:
+    input:
+        "results/{dataset}/truth/regimes.zarr",
+    output:
+        table="results/{dataset}/truth/dic_regimes.tsv",
+        figure=report(
+            "results/{dataset}/figures/truth_dic_regimes.png",
+            caption="../report/dic_regimes.rst",
+            category="{dataset}",
+            subcategory="ground truth",
+            labels={"dataset": "{dataset}", "figure": "regime map against the DIC prediction"},
+        ),
+    wildcard_constraints:
+        dataset="|".join(POPULATIONS) or NO_MATCH,
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/dic_regimes.log",
+    script:
+        "../scripts/dic_regimes.py"

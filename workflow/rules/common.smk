@@ -1,14 +1,18 @@
 # Shared helpers: dataset lookup, chunk lists, output paths, surrogate entries by family.
 from pathlib import Path
 
-from neurorecon.config import chunks, control_values, is_recording
+from neurorecon.config import chunks, control_values, is_population, is_recording
 from neurorecon.models import get_model
 from neurorecon.surrogates.registry import get_family
 
-DATASETS = sorted(name for name, dataset in config["datasets"].items() if not is_recording(dataset))
+DATASETS = sorted(name for name, dataset in config["datasets"].items()
+                  if not is_recording(dataset) and not is_population(dataset))
 """Simulated datasets (a model over a grid of its control)."""
 RECORDINGS = sorted(name for name, dataset in config["datasets"].items() if is_recording(dataset))
 """Recording datasets (kind: recording): recorded sweeps, some trained on, the others held out."""
+POPULATIONS = sorted(name for name, dataset in config["datasets"].items() if is_population(dataset))
+"""Population datasets (kind: population): twins per g_s value, simulated as the heldout split only
+(results/<dataset>/truth/heldout.zarr); no surrogate, baseline or benchmark."""
 SPLITS = ["train", "heldout"]
 SURROGATES = sorted(config["surrogates"])
 RUN = "results/{dataset}/{surrogate}/seed{seed}"
@@ -43,7 +47,7 @@ ONE_JOB_KINDS = [kind for kind in KINDS if family_rule_file(kind) is None]
 
 
 wildcard_constraints:
-    dataset="|".join(DATASETS + RECORDINGS),
+    dataset="|".join(DATASETS + RECORDINGS + POPULATIONS),
     split="|".join(SPLITS),
     surrogate="|".join(SURROGATES) or "no-surrogate",
     chunk=r"\d+",
@@ -70,7 +74,20 @@ def truth_chunks(wildcards):
 
 
 def truth_stores():
-    return expand("results/{dataset}/truth/{split}.zarr", dataset=DATASETS, split=SPLITS)
+    stores = expand("results/{dataset}/truth/{split}.zarr", dataset=DATASETS, split=SPLITS)
+    return stores + expand("results/{dataset}/truth/heldout.zarr", dataset=POPULATIONS)
+
+
+def estimates_lyapunov(wildcards):
+    """Whether the truth classification estimates Lyapunov exponents: not for a population, whose
+    twins' large sodium conductances make the estimate's fixed-step RK4 at the model's dt unstable
+    (so no twin is called chaotic; the regime map counts chaos under "other" either way)."""
+    return wildcards.dataset not in POPULATIONS
+
+
+def train_values(wildcards):
+    """Training values of a simulated dataset (marked on the truth figures); none for a population."""
+    return dataset_config(wildcards).get("train", {}).get("values", [])
 
 
 def simulation_settings(wildcards):
@@ -87,11 +104,17 @@ def simulation_settings(wildcards):
     }
     if wildcards.split == "train" and ds["train"].get("protocol") is not None:
         settings["protocol"] = dict(sorted(ds["train"]["protocol"].items()))
+    if is_population(ds):
+        population = ds["population"]
+        settings["population"] = {key: dict(sorted(population[key].items())) if key == "ranges" else population[key]
+                                  for key in sorted(population)}
     return settings
 
 
 def control_is_current(dataset):
-    return get_model(config["datasets"][dataset]["model"]).control.injected_current
+    """Whether the dataset's control is an injected current (never for a population: its control is g_s)."""
+    ds = config["datasets"][dataset]
+    return not is_population(ds) and get_model(ds["model"]).control.injected_current
 
 
 def truth_figures():
@@ -99,6 +122,11 @@ def truth_figures():
         "results/{dataset}/figures/truth_{figure}.png",
         dataset=DATASETS,
         figure=["bifurcation", "regimes", "lyapunov"],
+    )
+    figures += expand(
+        "results/{dataset}/figures/truth_{figure}.png",
+        dataset=POPULATIONS,
+        figure=["bifurcation", "regimes", "dic_regimes"],
     )
     figures += [
         f"results/{dataset}/figures/truth_fi_curve.png"

@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import yaml
@@ -22,6 +22,9 @@ from ..simulate.ensemble import SimulationSpec, resolve_times
 from ..simulate.protocol import ProtocolError, StepProtocol, not_a_current, protocol_defaults
 from ..surrogates.registry import get_family
 from ..surrogates.settings import CheckSettings, SweepSettings
+
+if TYPE_CHECKING:
+    from ..simulate.population import DicPopulation
 
 DEFAULT_SCHEMA = Path(__file__).with_name("schema.yaml")
 """The JSON schema (YAML) of a study configuration, shipped with the package."""
@@ -114,6 +117,8 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path = DEFAULT
     for name, dataset in filled["datasets"].items():
         if is_recording(dataset):
             _check_recording_dataset(name, dataset)
+        elif is_population(dataset):
+            _check_population_dataset(name, dataset, filled["seed"])
         else:
             _check_dataset(name, dataset)
     for name, surrogate in filled.get("surrogates", {}).items():
@@ -135,6 +140,9 @@ def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str
                 f"config key {where}.datasets[{index}]: unknown dataset {dataset!r}; "
                 f"datasets: {', '.join(sorted(datasets))}"
             )
+        if is_population(datasets[dataset]):
+            raise ConfigError(f"config key {where}.datasets[{index}]: dataset {dataset!r} is a population "
+                              "(kind population): no surrogate family trains on populations")
     try:
         settings = family.settings_type.from_dict(surrogate["settings"], where=f"{where}.settings")
         surrogate["sweep"] = SweepSettings.from_dict(surrogate["sweep"], where=f"{where}.sweep").to_dict()
@@ -164,6 +172,104 @@ RECORDING_KIND = "recording"
 def is_recording(dataset: Mapping[str, Any]) -> bool:
     """Whether a dataset's settings describe a recording (``kind: recording``) rather than a model."""
     return dataset.get("kind") == RECORDING_KIND
+
+
+POPULATION_KIND = "population"
+"""``kind`` of a dataset of degenerate populations (control g_s, twins on the ``ic`` axis)."""
+
+
+def is_population(dataset: Mapping[str, Any]) -> bool:
+    """Whether a dataset's settings describe degenerate populations (``kind: population``)."""
+    return dataset.get("kind") == POPULATION_KIND
+
+
+def dic_population(dataset: Mapping[str, Any]) -> DicPopulation:
+    """How a population dataset draws its twins: the slow DIC g_s is the control, the ultraslow one
+    fixed at ``population.g_u`` (units of g_L); numbers as floats, so its JSON does not depend on
+    how the YAML file wrote them."""
+    from ..simulate.population import DicPopulation  # imports torch (DICs): only for populations
+
+    settings = dataset["population"]
+    return DicPopulation(
+        control="slow",
+        fixed={"ultraslow": float(settings["g_u"])},
+        free=tuple(settings["free"]),
+        ranges={name: (float(low), float(high)) for name, (low, high) in sorted(settings["ranges"].items())},
+        draws=int(settings["draws"]),
+    )
+
+
+def _check_population_dataset(name: str, dataset: dict[str, Any], seed: int) -> None:
+    """Model with declared channels and a fixed threshold, conductances to solve for and to draw,
+    the g_s grid (not checked against the model's control range: g_s is no model parameter), the
+    simulation times, and that both ends of the grid have ``simulation.n_ic`` twins (drawn from the
+    study's ``seed`` as the simulation draws them)."""
+    from ..dynamics.dic import conductance_names, declared_channels, leak_index  # imports torch: populations only
+    from ..simulate.population import twin_conductances
+
+    where = f"datasets.{name}"
+    try:
+        model = get_model(dataset["model"])
+        channels, scales = declared_channels(model)
+        leak = conductance_names(model)[leak_index(channels)]
+    except ModelError as exc:
+        raise ConfigError(f"config key {where}.model: {exc}") from None
+    if scales.threshold is None:
+        raise ConfigError(f"config key {where}.model: model {model.name!r} has no fixed DIC threshold voltage; "
+                          "populations by compensation need one")
+    try:
+        parameters = model.parameters(dataset["parameter_set"], dataset["parameters"])
+    except ModelError as exc:
+        key = "parameter_set" if "parameter set" in str(exc) else "parameters"
+        raise ConfigError(f"config key {where}.{key}: {exc}") from None
+    names = conductance_names(model)
+    for key in dataset["parameters"]:
+        if key in names:
+            raise ConfigError(f"config key {where}.parameters.{key}: a maximal conductance is drawn per twin; "
+                              "set its range under population.ranges instead")
+    settings = dataset["population"]
+    for index, free in enumerate(settings["free"]):
+        if free not in names:
+            raise ConfigError(f"config key {where}.population.free[{index}]: {free!r} is not a maximal "
+                              f"conductance of model {model.name!r} ({', '.join(names)})")
+        if free == leak:
+            raise ConfigError(f"config key {where}.population.free[{index}]: the leak conductance {leak!r} "
+                              "normalises the DICs; it cannot be solved for")
+    drawn = [name for name in names if name not in settings["free"]]
+    for key, (low, high) in settings["ranges"].items():
+        if key not in drawn:
+            raise ConfigError(f"config key {where}.population.ranges.{key}: not a drawn conductance "
+                              f"(drawn: {', '.join(drawn)})")
+        if not low <= high:
+            raise ConfigError(f"config key {where}.population.ranges.{key}: low ({low}) must not exceed high ({high})")
+    missing = [name for name in drawn if name not in settings["ranges"]]
+    if missing:
+        raise ConfigError(f"config key {where}.population.ranges: no range for {', '.join(missing)}")
+    heldout = dataset["heldout"]
+    if not heldout["start"] < heldout["stop"]:
+        raise ConfigError(
+            f"config key {where}.heldout: start ({heldout['start']}) must be below stop ({heldout['stop']})"
+        )
+    _check_times(where, model, dataset)
+    for key in ("start", "stop"):
+        try:
+            twin_conductances(model, dic_population(dataset), [heldout[key]], dataset["simulation"]["n_ic"],
+                              seed, parameters)
+        except ModelError as exc:
+            raise ConfigError(f"config key {where}.heldout.{key}: {exc}") from None
+
+
+def _check_times(where: str, model, dataset: Mapping[str, Any]) -> None:
+    """The dataset's simulation times resolve and record at least the model's ``min_record``."""
+    try:
+        _, _, _, duration, _ = resolve_times(model, simulation_spec(dataset, []))
+    except ModelError as exc:
+        raise ConfigError(f"config key {where}.simulation: {exc}") from None
+    if duration < model.min_record:
+        raise ConfigError(
+            f"config key {where}.simulation.duration: {duration:g} {model.time_label} is too short to "
+            f"classify regimes of model {model.name!r}; it needs at least {model.min_record:g} {model.time_label}"
+        )
 
 
 def _check_recording_dataset(name: str, dataset: dict[str, Any]) -> None:
@@ -229,15 +335,7 @@ def _check_dataset(name: str, dataset: dict[str, Any]) -> None:
                 f"config key {where}.heldout.{key}: {heldout[key]} is outside the allowed range "
                 f"[{low}, {high}] of {control}"
             )
-    try:
-        _, _, _, duration, _ = resolve_times(model, simulation_spec(dataset, []))
-    except ModelError as exc:
-        raise ConfigError(f"config key {where}.simulation: {exc}") from None
-    if duration < model.min_record:
-        raise ConfigError(
-            f"config key {where}.simulation.duration: {duration:g} {model.time_label} is too short to "
-            f"classify regimes of model {model.name!r}; it needs at least {model.min_record:g} {model.time_label}"
-        )
+    _check_times(where, model, dataset)
     if dataset["train"].get("protocol") is not None:
         dataset["train"]["protocol"] = _complete_protocol(f"{where}.train.protocol", model, dataset)
 

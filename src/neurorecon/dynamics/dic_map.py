@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from .regimes import Regime
 
@@ -42,3 +43,16 @@ def dic_regime_table(slow: np.ndarray, regime: np.ndarray) -> pd.DataFrame:
         "predicted": [Regime(code).name.lower() if code >= 0 else "none" for code in predicted],
         "agreement": agreement,
     })
+
+
+def dic_regime_table_of(regimes: xr.Dataset) -> pd.DataFrame:
+    """:func:`dic_regime_table` of the regime store of a population whose control is g_s
+    (:mod:`neurorecon.simulate.population`; ``regime`` (param, ic), the ``ic`` axis holding twins).
+
+    Raises:
+        ValueError: the store's control is not the slow DIC g_s.
+    """
+    control = regimes["param"].attrs.get("control", regimes.attrs.get("control"))
+    if control != "g_s":
+        raise ValueError(f"the regime map needs a population store whose control is g_s; this one's is {control!r}")
+    return dic_regime_table(regimes["param"].values, regimes["regime"].transpose("param", "ic").values)

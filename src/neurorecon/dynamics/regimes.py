@@ -466,7 +466,8 @@ def lyapunov_for_store(
     Args:
         ds: trajectory store with ``final_state`` (param, ic, state) and attrs ``model`` and
             ``parameters`` (JSON of the full parameter dict; if absent, the set named by attr
-            ``parameter_set`` or the model's default set).
+            ``parameter_set`` or the model's default set); a population store's ``conductance``
+            (param, ic, channel) gives every twin its own maximal conductances.
         model: the :class:`~neurorecon.models.NeuronModel`; None: ``get_model(ds.attrs["model"])``.
         duration: integration time in the model's time unit; None: the recorded duration of ``ds``.
         renorm_samples: renormalisation interval in sample intervals of ``ds`` (attr ``sample_dt``,
@@ -499,7 +500,13 @@ def lyapunov_for_store(
     n_param, n_ic = _store_shape(ds)
     y0 = final.values.reshape(n_param * n_ic, model.n_state).astype(np.float64)
     params = np.repeat(model.parameter_vector(parameters)[None, :], n_param * n_ic, axis=0)
-    params[:, model.parameter_names.index(model.control.name)] = np.repeat(ds["param"].values, n_ic)
+    if "conductance" in ds:  # a degenerate population: every twin has its own conductances, the
+        # control values are DIC values, not a parameter (neurorecon.simulate.population)
+        twins = ds["conductance"].transpose("param", "ic", "channel")
+        for name in twins["channel"].values:
+            params[:, model.parameter_names.index(str(name))] = twins.sel(channel=name).values.ravel()
+    else:
+        params[:, model.parameter_names.index(model.control.name)] = np.repeat(ds["param"].values, n_ic)
 
     time = ds["time"].values
     spacing = np.median(np.diff(time)) if time.size > 1 else model.sample_dt

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
 import xarray as xr
 from matplotlib.colors import BoundaryNorm, ListedColormap
@@ -172,5 +173,34 @@ def training_traces_figure(ds: xr.Dataset, ic: int = 0) -> Figure:
     axes[-1].set_xlabel(axis_label("time", ds.attrs.get("time_unit", ds["time"].attrs.get("units", ""))))
     what = "training traces" + (" (step protocol)" if PROTOCOL_ATTR in ds.attrs else "")
     axes[0].set_title(title(ds, f"{what}, initial state {ic}"))
+    sns.despine(fig)
+    return fig
+
+
+def dic_regime_figure(table: pd.DataFrame, regimes: xr.Dataset) -> Figure:
+    """Fraction of twins bursting and spiking tonically against the slow DIC g_s, with the DIC
+    boundary (g_s = 0: bursting predicted below, tonic spiking above).
+
+    Args:
+        table: :func:`neurorecon.dynamics.dic_map.dic_regime_table` of the population.
+        regimes: the population's regime store (for the title and the g_s axis label).
+    """
+    apply_style()
+    fig, ax = plt.subplots(figsize=(7.0, 4.0), layout="constrained")
+    for column, regime in (("fraction_bursting", Regime.BURSTING), ("fraction_tonic", Regime.TONIC_SPIKING)):
+        ax.plot(table["g_s"], table[column], marker="o", ms=4, lw=1.3, color=REGIME_COLORS[regime],
+                label=REGIME_LABELS[regime])
+    ax.plot(table["g_s"], table["fraction_other"], marker=".", lw=0.8, color="0.5", label="other")
+    ax.axvline(0.0, color="k", ls="--", lw=0.9, label="DIC boundary")
+    low, high = float(table["g_s"].min()), float(table["g_s"].max())
+    if low < 0:
+        ax.axvspan(low, min(0.0, high), color=REGIME_COLORS[Regime.BURSTING], alpha=0.07, lw=0)
+    if high > 0:
+        ax.axvspan(max(0.0, low), high, color=REGIME_COLORS[Regime.TONIC_SPIKING], alpha=0.07, lw=0)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel(_control_label(regimes))
+    ax.set_ylabel(f"fraction of twins (of {int(table['n_twins'].iloc[0])})")
+    ax.set_title(title(regimes, "simulated regimes of the twins against the DIC prediction"))
+    ax.legend(loc="best", frameon=False)
     sns.despine(fig)
     return fig

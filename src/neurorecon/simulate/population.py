@@ -15,6 +15,7 @@ Store layout: a trajectory store (:func:`neurorecon.simulate.to_store.trajectori
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
@@ -23,7 +24,8 @@ import xarray as xr
 
 from ..dynamics.compensation import generate_population
 from ..dynamics.dic import TIME_SCALES, conductance_names
-from ..models import ModelError, NeuronModel
+from ..io.stores import check_store_output, write_dataset
+from ..models import ModelError, NeuronModel, get_model
 from .ensemble import ProgressCallback, SimulationResult, SimulationSpec, simulate
 from .to_store import trajectories_dataset
 
@@ -56,6 +58,10 @@ class DicPopulation:
     @property
     def symbol(self) -> str:
         return SYMBOLS[self.control]
+
+    def to_json(self) -> str:
+        """The settings as the store's ``population`` attr writes them (keys sorted)."""
+        return json.dumps(asdict(self), sort_keys=True)
 
 
 def value_seed(seed: int, value: float) -> int:
@@ -110,5 +116,24 @@ def population_dataset(model: NeuronModel, result: SimulationResult, conductance
     ds["channel"] = ("channel", np.array(conductance_names(model), dtype=object))
     ds["conductance"] = (("param", "ic", "channel"), conductances, {"long_name": "maximal conductance of each twin"})
     ds.attrs.update({"control": population.symbol, "control_unit": "g_L", "control_is_current": False,
-                     "population": json.dumps(asdict(population), sort_keys=True)})
+                     "population": population.to_json()})
     return ds
+
+
+def simulate_population_to_store(model_name: str, spec: SimulationSpec, population: DicPopulation, seed: int,
+                                 output: str | os.PathLike, attrs: Mapping[str, object] | None = None,
+                                 progress: ProgressCallback | None = None):
+    """Draw the twins of every control value of ``spec`` (DIC values) from ``seed``, simulate them
+    and write the population store ``output`` (layout in the module docstring); as
+    :func:`~neurorecon.simulate.to_store.simulate_to_store`, the output path is checked before
+    anything is drawn or integrated and diverged twins are reported through ``progress``. Returns the
+    written path."""
+    model = get_model(model_name)
+    output = check_store_output(output, "trajectories")
+    result, conductances = simulate_population(model, spec, population, seed, progress)
+    ds = population_dataset(model, result, conductances, population, spec.parameter_set or model.default_set, attrs)
+    diverged = np.argwhere(result.status != 0)
+    if diverged.size and progress is not None:
+        where = ", ".join(f"{population.symbol}={result.control_values[i]:g}/twin {k}" for i, k in diverged[:10])
+        progress(f"warning: {len(diverged)} of {result.status.size} twins diverged: {where}")
+    return write_dataset(ds, output)

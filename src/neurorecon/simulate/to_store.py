@@ -8,6 +8,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
@@ -16,6 +17,13 @@ from ..io.stores import STATUS_FLAGS, StoreError, check_store_output, read_datas
 from ..models import NeuronModel, get_model
 from .ensemble import ProgressCallback, SimulationResult, SimulationSpec, resolve_times, simulate
 from .protocol import COMMAND, PROTOCOL_ATTR, ProtocolError, StepProtocol, protocol_of, simulate_protocol
+
+if TYPE_CHECKING:
+    from .population import DicPopulation
+
+POPULATION_ATTR = "population"
+"""Store attr of a degenerate-population store: the JSON of its
+:class:`~neurorecon.simulate.population.DicPopulation` (:mod:`neurorecon.simulate.population`)."""
 
 
 def simulate_to_store(
@@ -78,13 +86,27 @@ def _protocol_mismatches(ds: xr.Dataset, protocol: StepProtocol | None) -> list[
             for key in StepProtocol.field_names() if not _close(old[key], new[key])]
 
 
-def mismatches(ds: xr.Dataset, model_name: str, spec: SimulationSpec, protocol: StepProtocol | None = None
-               ) -> list[str]:
+def _population_mismatches(ds: xr.Dataset, population: DicPopulation | None) -> list[str]:
+    stored = ds.attrs.get(POPULATION_ATTR)
+    if stored is None and population is None:
+        return []
+    if stored is None:
+        return [f"it holds an ensemble of one model, the dataset is a population ({population.to_json()})"]
+    if population is None:
+        return [f"it holds a population ({stored}), the dataset is an ensemble of one model"]
+    if stored != population.to_json():
+        return [f"population {stored}, the dataset's is {population.to_json()}"]
+    return []
+
+
+def mismatches(ds: xr.Dataset, model_name: str, spec: SimulationSpec, protocol: StepProtocol | None = None,
+               population: DicPopulation | None = None) -> list[str]:
     """How the trajectory store ``ds`` differs from the simulation of ``spec`` with model
     ``model_name`` (model, parameter set, parameters, control values, initial states, seed, time
-    settings, and the step ``protocol``: None for constant control); empty when it is that
-    simulation. With a protocol, the settle time and the protocol's length stand for the transient
-    and the duration of ``spec``."""
+    settings, the step ``protocol``: None for constant control, and the degenerate ``population``:
+    None for an ensemble of one model); empty when it is that simulation. With a protocol, the
+    settle time and the protocol's length stand for the transient and the duration of ``spec``; with
+    a population, the control values are its DIC values and ``ic`` counts twins."""
     model = get_model(model_name)
     stored_model = ds.attrs.get("model")
     if stored_model != model.name:
@@ -103,15 +125,18 @@ def mismatches(ds: xr.Dataset, model_name: str, spec: SimulationSpec, protocol: 
     if differ:
         problems.append("parameters " + ", ".join(
             f"{name}={stored.get(name)} (dataset: {expected[name]:g})" for name in differ))
+    control = model.control.name if population is None else population.symbol
     values = sorted(float(v) for v in spec.control_values)
     held = sorted(float(v) for v in ds["param"].values)
     if len(values) != len(held) or not all(_close(a, b) for a, b in zip(values, held, strict=True)):
-        problems.append(f"{model.control.name} values {held}, the dataset's are {values}")
+        problems.append(f"{control} values {held}, the dataset's are {values}")
     if ds.sizes.get("ic") != spec.n_ic:
-        problems.append(f"{ds.sizes.get('ic')} initial states, the dataset's n_ic is {spec.n_ic}")
+        what = "initial states" if population is None else "twins"
+        problems.append(f"{ds.sizes.get('ic')} {what}, the dataset's n_ic is {spec.n_ic}")
     if int(ds.attrs.get("seed", -1)) != spec.seed:
         problems.append(f"initial-state seed {ds.attrs.get('seed')}, the dataset's is {spec.seed}")
     problems += _protocol_mismatches(ds, protocol)
+    problems += _population_mismatches(ds, population)
     dt, sample_dt, transient, duration, _ = resolve_times(model, spec)
     if protocol is not None:
         try:
@@ -204,10 +229,12 @@ def trajectories_dataset(
 
 
 def merge_trajectories(parts: list[xr.Dataset]) -> xr.Dataset:
-    """Concatenate trajectory chunks along ``param`` (sorted); chunk settings must agree."""
+    """Concatenate trajectory chunks along ``param`` (sorted); chunk settings must agree (a
+    population's: its ``population`` attr; its ``conductance`` variable is concatenated too)."""
     if not parts:
         raise StoreError("no trajectory chunks to merge")
-    keys = ("model", "parameters", "dt", "sample_dt", "transient", "duration", "seed", PROTOCOL_ATTR)
+    keys = ("model", "parameters", "control", "dt", "sample_dt", "transient", "duration", "seed", PROTOCOL_ATTR,
+            POPULATION_ATTR)
     first = parts[0].attrs
     for part in parts[1:]:
         for key in keys:
