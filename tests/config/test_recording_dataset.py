@@ -42,13 +42,32 @@ def test_a_file_that_is_not_a_recording_is_named(tmp_path):
         validate_config(study({"source": str(bogus)}))
 
 
+def test_a_template_is_for_recordings_only():
+    simulated = {"datasets": {"hh": {"model": "hh", "train": {"values": [8.0]}, "heldout": {"start": 0, "stop": 20, "num": 5}}},
+                 "surrogates": {"ode": {"kind": "hybrid_ode", "datasets": ["hh"], "settings": {"template": "hh"}}}}
+    with pytest.raises(ConfigError, match=r"surrogates.ode.settings.template: is for recordings"):
+        validate_config(simulated)
+    with pytest.raises(ConfigError, match=r"surrogates.ode.settings.template: is a gates-mode setting"):
+        validate_config(study(surrogates={"ode": {"kind": "hybrid_ode", "datasets": ["cell"],
+                                                  "settings": {"mode": "latent", "template": "hh"}}}))
+
+
 def test_only_families_that_take_recordings_train_on_them():
     with pytest.raises(ConfigError, match=r"surrogates.map.datasets\[0\]: dataset 'cell' is a recording and family "
                                           r"'vae_map' cannot train on recorded sweeps"):
         validate_config(study(surrogates={"map": {"kind": "vae_map", "datasets": ["cell"]}}))
     with pytest.raises(ConfigError, match=r"surrogates.ode.settings.mode: a recording declares no channels; use mode: "
-                                          r"latent \(dataset 'cell'\)"):
+                                          r"latent, or gates mode with a template .* \(dataset 'cell'\)"):
         validate_config(study(surrogates={"ode": {"kind": "hybrid_ode", "datasets": ["cell"]}}))
+    with pytest.raises(ConfigError, match=r"surrogates.ode.settings.template: .*'morris'"):
+        validate_config(study(surrogates={"ode": {"kind": "hybrid_ode", "datasets": ["cell"],
+                                                  "settings": {"template": "morris"}}}))
+    with pytest.raises(ConfigError, match=r"surrogates.ode.settings.template: model 'stg' declares no voltage-gated"):
+        validate_config(study(surrogates={"ode": {"kind": "hybrid_ode", "datasets": ["cell"],
+                                                  "settings": {"template": "stg"}}}))
+    templated = validate_config(study(surrogates={"ode": {"kind": "hybrid_ode", "datasets": ["cell"],
+                                                          "settings": {"template": "hh", "learn_conductances": True}}}))
+    assert templated["surrogates"]["ode"]["settings"]["template"] == "hh"
     ok = validate_config(study(surrogates={"ode": {"kind": "hybrid_ode", "datasets": ["cell"],
                                                    "settings": {"mode": "latent"}}}))
     assert ok["surrogates"]["ode"]["settings"]["mode"] == "latent"

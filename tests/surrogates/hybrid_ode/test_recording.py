@@ -62,3 +62,18 @@ def test_gates_mode_is_refused_on_a_recording(store, tmp_path):
     settings = HybridOdeSettings.from_dict({**TINY, "mode": "gates"}, where="settings")
     with pytest.raises(ValueError, match="settings.mode: a recording declares no channels; use mode: latent"):
         HybridOdeSurrogate.train(store, settings, 0, "cpu", tmp_path, lambda line: None)
+
+
+def test_gates_mode_on_a_template_takes_the_current_as_a_density(store, recording, tmp_path):
+    from neurorecon.models import get_model
+
+    settings = HybridOdeSettings.from_dict({**TINY, "mode": "gates", "template": "hh", "learn_conductances": True},
+                                           where="settings")
+    surrogate = HybridOdeSurrogate.train(store, settings, 0, "cpu", tmp_path, lambda line: None)
+    arch = surrogate.net.arch
+    capacitance = passive_properties(select_sweeps(recording, [0, 2])).capacitance_pF
+    assert arch.model == "hh" and arch.parameters == get_model("hh").parameters(None, {})
+    assert arch.current_factor == pytest.approx(1.0 / capacitance)  # pA -> uA/cm^2 at 1 uF/cm^2
+    assert surrogate.net.capacitance == 1.0 and surrogate.net.log_gain.shape == (3,)  # Na, K, leak
+    predicted = surrogate.predict_sweeps(recording.voltage_mV, recording.current_pA)
+    assert predicted.shape == recording.voltage_mV.shape and np.isfinite(predicted).all()

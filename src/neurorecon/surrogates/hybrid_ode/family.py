@@ -265,8 +265,9 @@ class HybridOdeSurrogate(Surrogate):
             ds = read_dataset(train_store, kind="trajectories")  # names the expected kind when wrong
             for key, problem in settings.problems_with_model(get_model(str(ds.attrs["model"]))):
                 raise ValueError(f"{key}: {problem}")
-        elif settings.mode != "latent":
-            raise ValueError("settings.mode: a recording declares no channels; use mode: latent")
+        else:
+            for key, problem in settings.problems_with_recording():
+                raise ValueError(f"{key}: {problem}")
         traces = TrainingTraces.from_store(ds)
         time_scale = settings.time_scale or traces.median_isi()
         plan = Plan.of(settings, time_scale, traces.sample_dt)
@@ -344,23 +345,32 @@ def anchor_states(net: HybridOde, traces: TrainingTraces, plan: Plan, seed: int)
 
 
 def architecture(settings: HybridOdeSettings, traces: TrainingTraces, model: str, time_scale: float) -> HybridArchitecture:
-    """The architecture of a fit: settings, the model's parameters, the training voltage range."""
+    """The architecture of a fit: settings, the model's parameters, the training voltage range.
+
+    On a recording in ``gates`` mode the template model's default parameters stand for the cell's,
+    its capacitance per area (1 uF/cm^2) for the membrane, and the recorded current enters as a
+    density (pA / the measured capacitance in pF)."""
     low, high = float(traces.voltage.min()), float(traces.voltage.max())
     v_scale = max((high - low) / 2.0, 1e-3)
+    parameters, capacitance, current_factor = traces.parameters, traces.capacitance, 1.0
+    if model == RECORDING_MODEL and settings.mode == "gates":
+        model, current_factor = settings.template, 1.0 / traces.capacitance
+        parameters, capacitance = get_model(model).parameters(None, {}), None
     declared = None if model == RECORDING_MODEL else get_model(model).channels
     learned = settings.learned_gates
     if settings.mode == "gates" and not learned:
         learned = tuple(gate.name for gate in declared.kinetic_gates)
-    if traces.capacitance is not None:
-        capacitance = traces.capacitance
+    if capacitance is not None:
+        scale = capacitance
     else:
-        capacitance = traces.parameters[declared.capacitance] if declared is not None else 1.0
+        scale = parameters[declared.capacitance] if declared is not None else 1.0
     tau_init = settings.tau_init * time_scale
     return HybridArchitecture(
-        mode=settings.mode, model=model, parameters=traces.parameters, learned_gates=learned,
+        mode=settings.mode, model=model, parameters=parameters, learned_gates=learned,
         latent_dim=settings.latent_dim, width=settings.width, depth=settings.depth,
         v_offset=(high + low) / 2.0, v_scale=v_scale, tau_init=tau_init, tau_floor=settings.tau_floor * time_scale,
-        current_scale=capacitance * v_scale / tau_init, capacitance=traces.capacitance,
+        current_scale=scale * v_scale / tau_init, capacitance=capacitance, current_factor=current_factor,
+        learn_conductances=settings.learn_conductances,
     )
 
 

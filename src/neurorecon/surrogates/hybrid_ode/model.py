@@ -44,6 +44,11 @@ class HybridArchitecture:
         capacitance: membrane capacitance measured from the data (a recording: pF, with the
             current in pA and time in ms); None: the model's declared capacitance (``latent``: 1
             when the model declares none).
+        current_factor: factor turning the injected current into the model's current unit (a
+            recording in ``gates`` mode: 1 / capacitance, pA into uA/cm^2 of a membrane of
+            1 uF/cm^2); 1 otherwise.
+        learn_conductances: ``gates`` mode also learns every current's maximal conductance (a
+            log-factor on the declared value, starting at 1).
     """
 
     mode: str
@@ -59,6 +64,8 @@ class HybridArchitecture:
     tau_floor: float = 0.01
     current_scale: float = 1.0
     capacitance: float | None = None
+    current_factor: float = 1.0
+    learn_conductances: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -99,10 +106,12 @@ class HybridOde(nn.Module):
                 raise ValueError(f"model {arch.model!r} has no kinetic gates {unknown}; kinetic gates: {self.hidden_names}")
             self.learned = tuple(name for name in self.hidden_names if name in arch.learned_gates)
             self.capacitance = float(self.p[channels.capacitance])
+            self.log_gain = nn.Parameter(torch.zeros(len(channels.currents))) if arch.learn_conductances else None
             self.gate_net = mlp(1, 2 * len(self.learned), arch.width, arch.depth) if self.learned else None
             if self.gate_net is not None:  # x_inf starts at 0.5, tau at tau_init
                 nn.init.zeros_(self.gate_net[-1].bias)
         elif arch.mode == "latent":
+            self.log_gain = None
             self.channels = None
             self.hidden_names = tuple(f"h{index}" for index in range(arch.latent_dim))
             self.learned = self.hidden_names
@@ -167,8 +176,10 @@ class HybridOde(nn.Module):
         voltage = self.voltage(v_scaled)
         values = {name: hidden[:, index] for index, name in enumerate(self.hidden_names)}
         total = torch.zeros_like(voltage)
-        for current in self.channels.currents:
+        for index, current in enumerate(self.channels.currents):
             conductance = self.p[current.conductance] * torch.ones_like(voltage)
+            if self.log_gain is not None:
+                conductance = conductance * torch.exp(self.log_gain[index])
             for name, exponent in current.gates:
                 if name not in values:  # instantaneous gate
                     values[name] = self.channels.gate(name).steady_state(voltage, self.p, torch)
@@ -179,7 +190,8 @@ class HybridOde(nn.Module):
     def derivative(self, state: torch.Tensor, current: torch.Tensor) -> torch.Tensor:
         """d state / dt (per model time unit) of states (batch, n_state) under currents (batch,)."""
         v_scaled, hidden = state[:, 0], state[:, 1:]
-        dv = (current - self.ionic_current(v_scaled, hidden)) / (self.capacitance * self.arch.v_scale)
+        dv = (self.arch.current_factor * current - self.ionic_current(v_scaled, hidden)) / (
+            self.capacitance * self.arch.v_scale)
         target, tau = self.relaxation(v_scaled, hidden)
         return torch.cat([dv[:, None], (target - hidden) / tau], dim=1)
 

@@ -31,6 +31,11 @@ class HybridOdeSettings(Settings):
             h of dimension ``latent_dim`` (C from the model's declaration, else 1).
         learned_gates: gates learned in ``gates`` mode (kinetic gates declared by the model); the
             others keep the model's kinetics. Empty: all kinetic gates.
+        template: ``gates`` mode on a recording (which declares no channels): the model whose
+            declared currents and gates serve as the template (e.g. ``hh``); the recorded current
+            enters as a density (pA / measured capacitance in pF = uA/cm^2 at 1 uF/cm^2). Must be
+            null on a simulated dataset (its own model is the template).
+        learn_conductances: ``gates`` mode also learns the maximal conductance of every current.
         latent_dim: dimension k of h in ``latent`` mode.
         width, depth: hidden units and hidden layers of every MLP (tanh).
         time_scale: T in the model's time unit; None: the median ISI of the training traces.
@@ -59,6 +64,8 @@ class HybridOdeSettings(Settings):
 
     mode: str = "gates"
     learned_gates: tuple[str, ...] = ()
+    template: str | None = None
+    learn_conductances: bool = False
     latent_dim: int = 1
     width: int = 32
     depth: int = 2
@@ -108,19 +115,43 @@ class HybridOdeSettings(Settings):
                                f"first part of each; the shortest, segments[0], is {self.segments[0]:g} T)")]
         if self.tau_floor >= self.tau_init:
             return [("tau_floor", f"must be below tau_init ({self.tau_init:g}), got {self.tau_floor:g}")]
-        if self.mode == "latent" and self.learned_gates:
-            return [("learned_gates", "is a gates-mode setting; latent mode learns no declared gate")]
+        if self.mode == "latent" and (self.learned_gates or self.template or self.learn_conductances):
+            key = "learned_gates" if self.learned_gates else "template" if self.template else "learn_conductances"
+            return [(key, "is a gates-mode setting; latent mode uses no declared channel")]
         return []
 
     def problems_with_recording(self) -> list[tuple[str, str]]:
-        """A recording declares no channels: latent mode only."""
-        if self.mode != "latent":
-            return [("settings.mode", "a recording declares no channels; use mode: latent")]
+        """A recording declares no channels: latent mode, or gates mode on a template model's."""
+        if self.mode == "latent":
+            return []
+        if self.template is None:
+            return [("settings.mode", "a recording declares no channels; use mode: latent, or gates mode with a "
+                                      "template (a model whose channels to start from, e.g. template: hh)")]
+        return self._template_problems(self.template)
+
+    def _template_problems(self, name: str) -> list[tuple[str, str]]:
+        from ...models import ModelError, get_model
+
+        try:
+            model = get_model(name)
+        except ModelError as exc:
+            return [("settings.template", str(exc))]
+        if model.channels is None or model.channels.calcium is not None:
+            return [("settings.template", f"model {name!r} declares no voltage-gated channel structure gates mode "
+                                          "can use")]
+        kinetic = [gate.name for gate in model.channels.kinetic_gates]
+        unknown = [gate for gate in self.learned_gates if gate not in kinetic]
+        if unknown:
+            return [("settings.learned_gates", f"model {name!r} declares no kinetic gate {unknown[0]!r}; "
+                                               f"its kinetic gates: {', '.join(kinetic)}")]
         return []
 
     def problems_with_model(self, model: NeuronModel) -> list[tuple[str, str]]:
         """(key, problem) for a dataset of ``model``: its control must be an injected current, and
         gates mode needs its declared channels and knows only its kinetic gates."""
+        if self.template is not None:
+            return [("settings.template", "is for recordings; on a simulated dataset the model's own channels are "
+                                          "the template")]
         if not model.control.injected_current:
             return [("datasets", f"hybrid_ode needs a control that is an injected current (it enters the membrane "
                              f"equation additively); model {model.name!r} is controlled by {model.control.name} "
