@@ -123,7 +123,8 @@ def test_lyapunov_estimates_of_a_population_run_each_twin_with_its_own_conductan
         seen["params"] = params
         raise RuntimeError("recorded")
 
-    monkeypatch.setattr(regimes, "lyapunov_ode", record)
+    monkeypatch.setattr(regimes, "lyapunov_ode", record)  # either integrator's estimator
+    monkeypatch.setattr(regimes, "lyapunov_ode_adaptive", record)
     ds = read_dataset(chunk_stores[0], kind="trajectories")
     with pytest.raises(RuntimeError, match="recorded"):
         regimes.lyapunov_for_store(ds, duration=20.0)
