@@ -168,7 +168,9 @@ def _check_tiny_study(cluster, tmp_path):
         "--retries", "0",
         "--slurm-keep-successful-logs",
         env=cluster.env(),
-        timeout=240,
+        # a guard against a hung cluster, not a measurement: a fresh clone compiles the numba kernels
+        # (simulation and Lyapunov separation) in the first jobs, about a minute per kernel
+        timeout=600,
     )
     slurm_seconds = time.monotonic() - started
     output = run.stdout + run.stderr
@@ -178,7 +180,7 @@ def _check_tiny_study(cluster, tmp_path):
 
     started = time.monotonic()
     local_env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
-    local = _snakemake(local_dir, "--cores", "2", env=local_env, timeout=180)
+    local = _snakemake(local_dir, "--cores", "2", env=local_env, timeout=420)
     local_seconds = time.monotonic() - started
     assert local.returncode == 0, local.stderr[-4000:]
     print(f"\nSLURM run {slurm_seconds:.0f} s, local run {local_seconds:.0f} s")
