@@ -139,10 +139,14 @@ class HybridOdeSettings(Settings):
         if model.channels is None or model.channels.calcium is not None:
             return [("settings.template", f"model {name!r} declares no voltage-gated channel structure gates mode "
                                           "can use")]
+        return self._gate_problems(model)
+
+    def _gate_problems(self, model: NeuronModel) -> list[tuple[str, str]]:
+        """A learned gate that ``model`` does not declare as a kinetic gate."""
         kinetic = [gate.name for gate in model.channels.kinetic_gates]
         unknown = [gate for gate in self.learned_gates if gate not in kinetic]
         if unknown:
-            return [("settings.learned_gates", f"model {name!r} declares no kinetic gate {unknown[0]!r}; "
+            return [("settings.learned_gates", f"model {model.name!r} declares no kinetic gate {unknown[0]!r}; "
                                                f"its kinetic gates: {', '.join(kinetic)}")]
         return []
 
@@ -164,9 +168,4 @@ class HybridOdeSettings(Settings):
         if model.channels.calcium is not None:
             return [("settings.mode", f"gates mode learns voltage-gated kinetics only and model {model.name!r} has a "
                              "calcium pool; use mode: latent")]
-        kinetic = [gate.name for gate in model.channels.kinetic_gates]
-        unknown = [gate for gate in self.learned_gates if gate not in kinetic]
-        if unknown:
-            return [("settings.learned_gates", f"model {model.name!r} declares no kinetic gate {unknown[0]!r}; "
-                                      f"its kinetic gates: {', '.join(kinetic)}")]
-        return []
+        return self._gate_problems(model)
