@@ -169,7 +169,8 @@ def spike_set_dataset(model: NeuronModel, sampling: SamplingSettings, draw: Draw
     """Assemble a spike-set dataset from its draw and simulation."""
     ds = xr.Dataset(
         {
-            "spike_times": (("example", "spike"), sim.spike_times, {"units": "ms", "long_name": "spike times after the transient"}),
+            "spike_times": (("example", "spike"), sim.spike_times,
+                            {"units": "ms", "long_name": "spike times after the transient"}),
             "n_spikes": ("example", sim.n_spikes, {"long_name": "spikes in the record"}),
             "g_s": ("example", draw.g_s, {"units": "g_L", "long_name": "slow dynamic input conductance"}),
             "g_u": ("example", draw.g_u, {"units": "g_L", "long_name": "ultraslow dynamic input conductance"}),
