@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .inference.cli import add_infer_parser
+from .inference.spike_csv import SpikeFileError
 from .io.outputs import OutputError, check_output, folder_output
 from .io.stores import (
     StoreError,
@@ -28,6 +30,7 @@ from .recordings.recording import RecordingError
 from .simulate import SimulationSpec
 from .simulate.ensemble import check_size
 from .simulate.to_store import mismatches, simulate_to_store
+from .surrogates.base import CheckpointError
 
 
 class UsageError(ValueError):
@@ -357,6 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_train.set_defaults(func=cmd_train)
 
     add_recording_parser(sub)
+    add_infer_parser(sub)
     return parser
 
 
@@ -376,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(_attach_negative_values(sys.argv[1:] if argv is None else argv))
     try:
         return args.func(args)
-    except (ModelError, StoreError, OutputError, UsageError, RecordingError) as exc:
+    except (ModelError, StoreError, OutputError, UsageError, RecordingError, SpikeFileError, CheckpointError) as exc:
         print(f"neurorecon {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -167,7 +167,7 @@ def train_network(examples: Examples, sampling: SamplingSettings, network_settin
             loss.backward()
             torch.nn.utils.clip_grad_norm_(network.parameters(), 5.0)
             optimizer.step()
-            total += float(loss) * rows.size
+            total += loss.item() * rows.size
         network.eval()
         with torch.no_grad():
             val_loss, val_abs = 0.0, np.zeros(2)
