@@ -38,6 +38,7 @@ for _kind in KINDS:
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/recording.smk"
+include: "workflow/rules/inference.smk"
 
 
 # The record of the run (results/workflow_run.json: start, end, wall time, machine), written after
@@ -73,4 +74,5 @@ rule all:
         surrogate_outputs(),
         recording_outputs(),
         benchmark_outputs(),
+        inference_outputs(),
     default_target: True

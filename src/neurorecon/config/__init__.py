@@ -123,7 +123,58 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path = DEFAULT
             _check_dataset(name, dataset)
     for name, surrogate in filled.get("surrogates", {}).items():
         _check_surrogate(name, surrogate, filled["datasets"])
+    if "inference" in filled:
+        filled["inference"] = _check_inference(filled["inference"])
     return filled
+
+
+def _check_inference(block: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``inference`` block as complete settings (every default filled in, a plain dict): the
+    keys and values (:class:`~neurorecon.inference.settings.InferenceSettings`), the model (declared
+    channels with a fixed DIC threshold), its parameter set, and that the drawn and free
+    conductances are exactly the model's maximal conductances, the leak not free."""
+    from ..inference.settings import InferenceSettings
+
+    try:
+        settings = InferenceSettings.from_dict(block, where="inference")
+    except ValueError as exc:
+        raise ConfigError(f"config key {exc}") from None
+    from ..dynamics.dic import conductance_names, declared_channels, leak_index  # imports torch: inference only
+
+    sampling = settings.sampling
+    where = "inference.sampling"
+    try:
+        model = get_model(sampling.model)
+        channels, scales = declared_channels(model)
+    except ModelError as exc:
+        raise ConfigError(f"config key {where}.model: {exc}") from None
+    if scales.threshold is None:
+        raise ConfigError(f"config key {where}.model: model {model.name!r} has no fixed DIC threshold voltage; "
+                          "compensation needs one")
+    try:
+        model.parameters(sampling.parameter_set)
+    except ModelError as exc:
+        raise ConfigError(f"config key {where}.parameter_set: {exc}") from None
+    names = conductance_names(model)
+    for index, free in enumerate(sampling.free):
+        if free not in names:
+            raise ConfigError(f"config key {where}.free[{index}]: {free!r} is not a maximal conductance of model "
+                              f"{model.name!r} ({', '.join(names)})")
+        if free == names[leak_index(channels)]:
+            raise ConfigError(f"config key {where}.free[{index}]: the leak conductance {free!r} normalises the DICs; "
+                              "it cannot be solved for")
+    drawn = {r.name for r in sampling.ranges}
+    for index, entry in enumerate(sampling.ranges):
+        if entry.name not in names:
+            raise ConfigError(f"config key {where}.ranges[{index}].name: {entry.name!r} is not a maximal conductance "
+                              f"of model {model.name!r}")
+    missing = [name for name in names if name not in drawn and name not in sampling.free]
+    if missing:
+        raise ConfigError(f"config key {where}.ranges: no range for {', '.join(missing)}")
+    if sampling.duration < model.min_record:
+        raise ConfigError(f"config key {where}.duration: {sampling.duration:g} {model.time_label} is too short to "
+                          f"classify regimes of model {model.name!r}; it needs at least {model.min_record:g}")
+    return settings.to_dict()
 
 
 def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str, Any]) -> None:

@@ -222,7 +222,7 @@ class InferenceSettings(Settings):
         "train_chunks": (positive, "must be >= 1"),
         "test_chunks": (positive, "must be >= 1"),
         "chunk_size": (positive, "must be >= 1"),
-        "twin_models": (lambda v: v >= 0, "must be >= 0"),
+        "twin_models": (positive, "must be >= 1"),
     }
 
     def _relations(self) -> list[tuple[str, str]]:
