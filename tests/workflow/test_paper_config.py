@@ -112,6 +112,9 @@ def test_the_override_shrinks_every_entry():
             assert dataset["rate_hz"] <= 2000, name
             continue
         assert dataset["heldout"]["num"] <= 8 and dataset["simulation"]["n_ic"] <= 2, name
+    inference = config["inference"]
+    assert inference["chunk_size"] * (inference["train_chunks"] + inference["test_chunks"]) <= 50
+    assert inference["training"]["epochs"] == 1 and inference["training"]["device"] == "cpu"
 
 
 def _check_plan(output: str, config: dict, grouped: bool = False) -> None:
@@ -155,6 +158,12 @@ def _check_plan(output: str, config: dict, grouped: bool = False) -> None:
     assert {fields["output"].split("/")[1] for rule, fields in blocks if rule == "dic_regimes"} == populations
     if recordings:
         assert "recording_benchmark" in rules
+    inference = config.get("inference")
+    if inference is not None:  # spike-time inference: one job per data chunk, then train, evaluate, plot
+        chunks = [fields["output"] for rule, fields in blocks if rule == "dic_data_chunk"]
+        assert len(chunks) == inference["train_chunks"] + inference["test_chunks"]
+        assert {"train_dic_network", "evaluate_dic_network", "plot_dic_inference"} <= rules
+        assert ("dic_size_curve" in rules) == bool(inference.get("sizes"))
 
 
 def test_paper_study_plans_every_dataset_family_seed(plans):
