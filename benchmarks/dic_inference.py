@@ -1,8 +1,9 @@
 """Measurement of spike-time inference of DICs (issue 17's must-holds) on spike-set chunks written
 by the workflow's ``dic_data_chunk`` rule or :func:`neurorecon.inference.data.write_chunk`:
 
-1. every architecture in ``--architectures`` trained on the whole training set (the choice: the
-   lowest validation loss, never the test set);
+1. every architecture in ``--architectures`` trained on the first ``--compare-size`` training
+   examples (the choice: the lowest validation loss, never the test set), then the chosen one on
+   the whole training set;
 2. the chosen one: test MAE of g_s and g_u per regime, spiking/bursting accuracy (class head and
    the DIC sign of the predicted g_s), calibration of the predicted sigma;
 3. the training-set-size curve: the chosen architecture trained on the first N examples;
@@ -58,9 +59,10 @@ def main() -> None:
     parser.add_argument("--data", required=True, help="folder with train-*.zarr and test-*.zarr spike sets")
     parser.add_argument("--out", required=True)
     parser.add_argument("--architectures", nargs="+", default=["gru", "transformer"])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 3000, 10000])
-    parser.add_argument("--epochs", type=int, default=25)
-    parser.add_argument("--size-epochs", type=int, default=None, help="epochs of the size curve (default --epochs)")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000],
+                        help="extra training-set sizes of the curve (the comparison size and the whole set are in it)")
+    parser.add_argument("--epochs", type=int, default=15, help="epochs of every training run")
+    parser.add_argument("--compare-size", type=int, default=5000)
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--twin-models", type=int, default=500)
     parser.add_argument("--twins", type=int, default=4)
@@ -85,13 +87,15 @@ def main() -> None:
     training = TrainingSettings(epochs=args.epochs, device="auto", threads=args.threads)
 
     rows, trained_by = [], {}
+    subset = train.subset(np.arange(min(args.compare_size, len(train))))
     for arch in args.architectures:
         net = NetworkSettings(architecture=arch, width=args.width, layers=2, heads=4)
         start = time.perf_counter()
-        trained = train_network(train, sampling, net, training, progress=_log)
+        trained = train_network(subset, sampling, net, training, progress=_log)
         seconds = time.perf_counter() - start
         best = min(trained.curve, key=lambda r: r["val_loss"])
-        rows.append({"architecture": arch, "parameters": sum(p.numel() for p in trained.network.parameters()),
+        rows.append({"architecture": arch, "n_train": trained.n_train,
+                     "parameters": sum(p.numel() for p in trained.network.parameters()),
                      "train_seconds": seconds, "best_epoch": best["epoch"], "val_loss": best["val_loss"],
                      "val_mae_g_s": best["val_mae_g_s"], "val_mae_g_u": best["val_mae_g_u"],
                      **{f"test_{k}": v for k, v in _test_mae(trained, test, test_trains).items()}})
@@ -99,32 +103,31 @@ def main() -> None:
         _log(str(rows[-1]))
     architectures = pd.DataFrame(rows)
     chosen = str(architectures.sort_values("val_loss")["architecture"].iloc[0])
-    trained = trained_by[chosen]
     out.mkdir(parents=True, exist_ok=True)
     write_table(architectures, out / "architectures.tsv")
-    save_trained(out / "network", trained)
     summary["architectures"] = rows
     summary["chosen_architecture"] = chosen
+    net = trained_by[chosen].network.settings
+    curve = [{"n_train": trained_by[chosen].n_train, **_test_mae(trained_by[chosen], test, test_trains)}]
+    for size in [s for s in args.sizes if s < len(subset)]:
+        small = train_network(train.subset(np.arange(size)), sampling, net, training)
+        curve.append({"n_train": small.n_train, **_test_mae(small, test, test_trains)})
+        _log(f"size {size}: {curve[-1]}")
+    start = time.perf_counter()
+    trained = train_network(train, sampling, net, training, progress=_log)
+    summary["full_train_seconds"] = time.perf_counter() - start
+    curve.append({"n_train": trained.n_train, **_test_mae(trained, test, test_trains)})
+    save_trained(out / "network", trained)
+    curve = pd.DataFrame(curve).sort_values("n_train")
+    write_table(curve, out / "size_curve.tsv")
+    summary["size_curve"] = curve.to_dict(orient="records")
+    _log(curve.to_string())
 
     pred = predict(trained, test_trains)
     metrics = prediction_metrics(test.target, test.bursting, pred)
     write_table(metrics, out / "metrics.tsv")
     summary["test_metrics"] = metrics.to_dict(orient="records")
     _log(metrics.to_string())
-
-    curve = []
-    net = trained.network.settings
-    for size in [s for s in args.sizes if s < len(train)] + [len(train)]:
-        if size == len(train):
-            result = _test_mae(trained, test, test_trains)
-        else:
-            settings = replace(training, epochs=args.size_epochs or args.epochs)
-            result = _test_mae(train_network(train.subset(np.arange(size)), sampling, net, settings), test, test_trains)
-        curve.append({"n_train": size, **result})
-        _log(f"size {size}: {result}")
-    curve = pd.DataFrame(curve)
-    write_table(curve, out / "size_curve.tsv")
-    summary["size_curve"] = curve.to_dict(orient="records")
 
     times = {}
     start = time.perf_counter()

@@ -9,7 +9,13 @@ drawing them (compensation) and simulating them are timed separately, after a sm
 compiles the kernel. The population settings are those of ``stg_dic`` in config/paper.yaml. No
 assertion on time; it prints what it measured.
 
+With ``--inference N`` it measures instead the generation of spike-time inference training data
+(:mod:`neurorecon.inference.data`): N models with random (g_s, g_u) drawn by compensation and
+simulated with the settings of the ``inference`` block of config/paper.yaml (300 + 700 ms by default),
+spikes and regimes extracted, per thread count.
+
 Run:  python benchmarks/populations.py [--values 8] [--twins 8] [--transient 1000] [--duration 2000]
+      python benchmarks/populations.py --inference 512 [--transient 300] [--duration 700]
 """
 
 from __future__ import annotations
@@ -41,7 +47,12 @@ def main() -> None:
     parser.add_argument("--transient", type=float, default=1000.0, help="ms")
     parser.add_argument("--duration", type=float, default=2000.0, help="recorded ms")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--inference", type=int, default=0, metavar="N",
+                        help="measure N inference training models instead (see the module docstring)")
     args = parser.parse_args()
+    if args.inference:
+        inference_rate(args)
+        return
 
     model = get_model("stg")
     values = np.linspace(args.low, args.high, args.values)
@@ -69,6 +80,33 @@ def main() -> None:
         print(f"{numba.get_num_threads()} thread(s): {n_models} models in {wall:.1f} s = "
               f"{n_models / wall:.2f} models/s ({(args.transient + args.duration) * n_models / wall / 1000:.1f} "
               f"simulated s per s; drawing included; {diverged} diverged)")
+
+
+def inference_rate(args: argparse.Namespace) -> None:
+    """Models per second of inference training data (draw, simulate, spikes, regimes)."""
+    from dataclasses import replace
+
+    from neurorecon.inference.data import draw_sets, simulate_sets
+    from neurorecon.inference.settings import SamplingSettings
+
+    transient = 300.0 if args.transient == 1000.0 else args.transient  # the inference block's defaults
+    duration = 700.0 if args.duration == 2000.0 else args.duration
+    sampling = replace(SamplingSettings(), transient=transient, duration=duration)
+    model = get_model(sampling.model)
+    warm = draw_sets(model, sampling, 2, np.random.default_rng(0))
+    simulate_sets(model, replace(sampling, transient=0.0, duration=10.0), warm.conductances, 0)  # compile
+    print(f"inference data: {args.inference} stg models, (g_s, g_u) uniform in {sampling.g_s} x {sampling.g_u}, "
+          f"{transient:g} + {duration:g} ms each; numba threads available {numba.config.NUMBA_NUM_THREADS}")
+    for threads in args.threads:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        start = time.perf_counter()
+        draw = draw_sets(model, sampling, args.inference, np.random.default_rng(1))
+        drawing = time.perf_counter() - start
+        sim = simulate_sets(model, sampling, draw.conductances, 1)
+        wall = time.perf_counter() - start
+        print(f"{numba.get_num_threads()} thread(s): {args.inference} models in {wall:.1f} s = "
+              f"{args.inference / wall:.1f} models/s (drawing {drawing:.2f} s; regimes "
+              f"{np.bincount(sim.regime, minlength=6).tolist()})")
 
 
 if __name__ == "__main__":
