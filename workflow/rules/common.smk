@@ -247,3 +247,29 @@ def recording_outputs():
     for pattern in (f"{RUN}/metrics.json", f"{RUN}/figures/fi_curve.png", f"{RUN}/figures/heldout_sweeps.png"):
         outputs += recording_targets(pattern)
     return outputs + (["results/recordings.tsv"] if recording_runs() else [])
+
+
+# Spike-time inference (workflow/rules/inference.smk), only with an `inference` block.
+INFERENCE = "results/inference"
+
+
+def inference_settings():
+    return config["inference"]
+
+
+def inference_chunks(part):
+    settings = config["inference"]
+    n = settings["train_chunks"] if part == "train" else settings["test_chunks"]
+    return [f"{INFERENCE}/data/{part}-{k}.zarr" for k in range(n)]
+
+
+def inference_outputs():
+    """Final outputs of the inference stage (none without an `inference` block)."""
+    if "inference" not in config:
+        return []
+    out = [f"{INFERENCE}/network.pt", f"{INFERENCE}/evaluation/summary.json"]
+    out += [f"{INFERENCE}/figures/{name}.png" for name in
+            ("dic_prediction_scatter", "dic_error_plane", "dic_twin_trains", "dic_test_regimes")]
+    if config["inference"]["sizes"]:
+        out.append(f"{INFERENCE}/size_curve.tsv")
+    return out

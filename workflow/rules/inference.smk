@@ -3,31 +3,6 @@
 # evaluated on the test chunks (separate seed), the training-set-size curve and the figures.
 # Science in neurorecon.inference; settings validated by neurorecon.config (InferenceSettings).
 
-INFERENCE = "results/inference"
-
-
-def inference_settings():
-    return config["inference"]
-
-
-def inference_chunks(part):
-    settings = config["inference"]
-    n = settings["train_chunks"] if part == "train" else settings["test_chunks"]
-    return [f"{INFERENCE}/data/{part}-{k}.zarr" for k in range(n)]
-
-
-def inference_outputs():
-    """Final outputs of the inference stage (none without an `inference` block)."""
-    if "inference" not in config:
-        return []
-    out = [f"{INFERENCE}/network.pt", f"{INFERENCE}/evaluation/summary.json"]
-    out += [f"{INFERENCE}/figures/{name}.png" for name in
-            ("dic_prediction_scatter", "dic_error_plane", "dic_twin_trains", "dic_test_regimes")]
-    if config["inference"]["sizes"]:
-        out.append(f"{INFERENCE}/size_curve.tsv")
-    return out
-
-
 rule dic_data_chunk:
     output:
         directory(f"{INFERENCE}/data/{{part}}-{{chunk}}.zarr"),
