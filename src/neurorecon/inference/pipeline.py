@@ -51,9 +51,9 @@ def train_from_stores(paths: Sequence[str | os.PathLike], settings: InferenceSet
 
 
 def evaluate_network(network: str | os.PathLike, test_paths: Sequence[str | os.PathLike], settings: InferenceSettings,
-                     out_dir: str | os.PathLike, progress: Progress = None) -> dict:
+                     out_dir: str | os.PathLike, progress: Progress = None, attrs: dict | None = None) -> dict:
     """Predict the test set, score it, run the twin check; write the outputs listed in the module
-    docstring; return the summary."""
+    docstring (``attrs``, e.g. provenance, added to the twin store); return the summary."""
     out = Path(out_dir)
     trained = load_trained(network)
     ds = read_spike_sets(test_paths)
@@ -82,6 +82,7 @@ def evaluate_network(network: str | os.PathLike, test_paths: Sequence[str | os.P
     store["input_regime"] = ("id", regime[:m])
     store["input_g_s"] = ("id", test.target[:m, 0])
     store["input_g_u"] = ("id", test.target[:m, 1])
+    store.attrs.update(attrs or {})
     summary = {"n_test_simulated": int(ds.sizes["example"]), "n_test_usable": len(test),
                "metrics": metrics.to_dict(orient="records"), "twins": twin_summary(check) if m else {},
                "n_train": trained.n_train}
