@@ -93,6 +93,7 @@ def test_regime_map_figure(g_s: np.ndarray, regime: np.ndarray, bins: int = 20, 
     """The test set's simulated regimes against its g_s (quantile bins of equal size, each a column
     of "twins") with the DIC boundary at 0, by :func:`~neurorecon.figures.truth.dic_regime_figure`."""
     order = np.argsort(g_s)
+    bins = max(1, min(bins, len(order)))
     per = len(order) // bins
     order = order[: per * bins].reshape(bins, per)
     table = dic_regime_table(np.median(np.asarray(g_s)[order], axis=1), np.asarray(regime)[order])
