@@ -63,6 +63,9 @@ def main() -> None:
                         help="extra training-set sizes of the curve (the comparison size and the whole set are in it)")
     parser.add_argument("--epochs", type=int, default=15, help="epochs of every training run")
     parser.add_argument("--compare-size", type=int, default=5000)
+    parser.add_argument("--only-full", action="store_true",
+                        help="no comparison, size curve or figures: the first architecture on the whole set, then "
+                             "the test metrics, latency and (unless --twin-models 0) the twin check")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--twin-models", type=int, default=500)
     parser.add_argument("--twins", type=int, default=4)
@@ -88,7 +91,7 @@ def main() -> None:
 
     rows, trained_by = [], {}
     subset = train.subset(np.arange(min(args.compare_size, len(train))))
-    for arch in args.architectures:
+    for arch in [] if args.only_full else args.architectures:
         net = NetworkSettings(architecture=arch, width=args.width, layers=2, heads=4)
         start = time.perf_counter()
         trained = train_network(subset, sampling, net, training, progress=_log)
@@ -101,15 +104,21 @@ def main() -> None:
                      **{f"test_{k}": v for k, v in _test_mae(trained, test, test_trains).items()}})
         trained_by[arch] = trained
         _log(str(rows[-1]))
-    architectures = pd.DataFrame(rows)
-    chosen = str(architectures.sort_values("val_loss")["architecture"].iloc[0])
     out.mkdir(parents=True, exist_ok=True)
-    write_table(architectures, out / "architectures.tsv")
-    summary["architectures"] = rows
+    if args.only_full:
+        chosen, curve, sizes = args.architectures[0], [], []
+        net = NetworkSettings(architecture=chosen, width=args.width, layers=2, heads=4)
+    else:
+        architectures = pd.DataFrame(rows)
+        chosen = str(architectures.sort_values("val_loss")["architecture"].iloc[0])
+        write_table(architectures, out / "architectures.tsv")
+        summary["architectures"] = rows
+        net = trained_by[chosen].network.settings
+        curve = [{"n_train": trained_by[chosen].n_train, **_test_mae(trained_by[chosen], test, test_trains)}]
+        sizes = [s for s in args.sizes if s < len(subset)]
     summary["chosen_architecture"] = chosen
-    net = trained_by[chosen].network.settings
-    curve = [{"n_train": trained_by[chosen].n_train, **_test_mae(trained_by[chosen], test, test_trains)}]
-    for size in [s for s in args.sizes if s < len(subset)]:
+    summary["epochs"] = args.epochs
+    for size in sizes:
         small = train_network(train.subset(np.arange(size)), sampling, net, training)
         curve.append({"n_train": small.n_train, **_test_mae(small, test, test_trains)})
         _log(f"size {size}: {curve[-1]}")
@@ -141,6 +150,9 @@ def main() -> None:
     _log(f"latency: {times}")
 
     m = min(args.twin_models, len(test))
+    if m == 0:
+        write_json(out / "summary.json", summary)
+        return
     twin_settings = TwinSettings(n_twins=args.twins)
     start = time.perf_counter()
     predicted = make_twins(sampling, twin_settings, pred.g_s[:m], pred.g_u[:m])
@@ -152,6 +164,9 @@ def main() -> None:
     summary["twins"] = twin_summary(table)
     _log(f"twins: {summary['twins']}")
 
+    if args.only_full:
+        write_json(out / "summary.json", summary)
+        return
     fig_dir = out / "figures"
     save(figures.prediction_scatter_figure(test.target, np.stack([pred.g_s, pred.g_u], 1), regime),
          fig_dir / "dic_prediction_scatter.png")
