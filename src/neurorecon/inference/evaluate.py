@@ -47,10 +47,12 @@ def prediction_metrics(target: np.ndarray, bursting: np.ndarray, prediction: Pre
 def twin_table(inputs: list[np.ndarray], input_regime: np.ndarray, predicted: Twins, true: Twins,
                tau: float) -> pd.DataFrame:
     """Per test model: its class, the majority class of the twins of its predicted DICs and the
-    fraction of them in its class, and the median van Rossum distance (time constant ``tau``, ms)
+    fraction of them in its class, the majority class of the twins of its true DICs (the reference:
+    degenerate twins need not share the input's class near the boundary), and the median van Rossum
+    distance (time constant ``tau``, ms)
     from the input to the predicted twins and to the twins of its true DICs."""
     rows = []
-    majority = majority_class(predicted.regime)
+    majority, true_majority = majority_class(predicted.regime), majority_class(true.regime)
     for i, train in enumerate(inputs):
         own = int(firing_class(input_regime[i]))
         classes = firing_class(predicted.regime[i])
@@ -59,19 +61,22 @@ def twin_table(inputs: list[np.ndarray], input_regime: np.ndarray, predicted: Tw
                   if c >= 0]
         rows.append({"model": i, "input_class": own, "twin_majority_class": int(majority[i]),
                      "twin_class_fraction": float((classes == own).mean()),
+                     "true_twin_majority_class": int(true_majority[i]),
                      "van_rossum_predicted": float(np.median(d_pred)) if d_pred else np.nan,
                      "van_rossum_true": float(np.median(d_true)) if d_true else np.nan})
     return pd.DataFrame(rows)
 
 
 def twin_summary(table: pd.DataFrame) -> dict[str, float]:
-    """Fraction of models whose predicted twins' majority class is the input's, the mean fraction of
-    twins in the input's class, and the median van Rossum distances and their ratio."""
+    """Fraction of models whose predicted twins' majority class is the input's (and the same for the
+    twins of the true DICs), the mean fraction of twins in the input's class, and the median van
+    Rossum distances and their ratio."""
     both = table.dropna(subset=["van_rossum_predicted", "van_rossum_true"])
     return {
         "n_models": int(len(table)),
         "class_reproduced": float((table["twin_majority_class"] == table["input_class"]).mean()),
         "twin_class_fraction": float(table["twin_class_fraction"].mean()),
+        "true_twins_class_reproduced": float((table["true_twin_majority_class"] == table["input_class"]).mean()),
         "van_rossum_predicted_median": float(both["van_rossum_predicted"].median()),
         "van_rossum_true_median": float(both["van_rossum_true"].median()),
         "van_rossum_ratio_median": float((both["van_rossum_predicted"] / both["van_rossum_true"]).median()),
