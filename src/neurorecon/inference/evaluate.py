@@ -49,8 +49,8 @@ def twin_table(inputs: list[np.ndarray], input_regime: np.ndarray, predicted: Tw
     """Per test model: its class, the majority class of the twins of its predicted DICs and the
     fraction of them in its class, the majority class of the twins of its true DICs (the reference:
     degenerate twins need not share the input's class near the boundary), and the median van Rossum
-    distance (time constant ``tau``, ms)
-    from the input to the predicted twins and to the twins of its true DICs."""
+    distance (time constant ``tau``, ms) from the input to the predicted twins and to the twins of
+    its true DICs."""
     rows = []
     majority, true_majority = majority_class(predicted.regime), majority_class(true.regime)
     for i, train in enumerate(inputs):
