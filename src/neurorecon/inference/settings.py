@@ -109,7 +109,7 @@ class NetworkSettings(Settings):
         dropout: dropout between layers.
     """
 
-    architecture: str = "gru"
+    architecture: str = "transformer"
     width: int = 64
     layers: int = 2
     heads: int = 4
