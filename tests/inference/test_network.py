@@ -44,7 +44,7 @@ def test_the_network_learns_a_synthetic_mapping_and_survives_a_checkpoint(tmp_pa
     rng = np.random.default_rng(0)
     _, examples = _synthetic(400, rng)
     settings = TrainingSettings(epochs=30, batch_size=64, learning_rate=5e-3, device="cpu", seed=3)
-    trained = train_network(examples, SAMPLING, NetworkSettings(width=16, layers=1), settings)
+    trained = train_network(examples, SAMPLING, NetworkSettings(architecture="gru", width=16, layers=1), settings)
     trains, test = _synthetic(200, np.random.default_rng(1))
     pred = predict(trained, trains)
     mae = np.abs(np.stack([pred.g_s, pred.g_u], 1) - test.target).mean(axis=0)

@@ -101,7 +101,7 @@ class NetworkSettings(Settings):
     """The ISI-sequence network (:mod:`neurorecon.inference.network`).
 
     Attributes:
-        architecture: "gru" (bidirectional GRU, masked mean and last states pooled) or "transformer"
+        architecture: "gru" (bidirectional GRU, outputs pooled by masked mean and max) or "transformer"
             (a small transformer encoder with attention pooling).
         width: hidden width (GRU units per direction, transformer model dimension).
         layers: recurrent or encoder layers.
