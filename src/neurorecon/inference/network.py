@@ -5,7 +5,7 @@ Two encoders (:class:`~neurorecon.inference.settings.NetworkSettings`):
 
 - ``gru``: a bidirectional GRU over the sequence (packed, so padding is never read); its outputs
   pooled by a masked mean and a masked max.
-- ``transformer``: the log-ISI embedded with a learned position embedding, a pre-norm transformer
+- ``transformer``: the log-ISI embedded by a small MLP plus a learned position embedding, a pre-norm transformer
   encoder (padding masked), attention pooling (a learned score per position, softmax over the real
   ones).
 
@@ -61,7 +61,9 @@ class GruEncoder(nn.Module):
 class TransformerEncoder(nn.Module):
     def __init__(self, settings: NetworkSettings, max_length: int) -> None:
         super().__init__()
-        self.embed = nn.Linear(1, settings.width)
+        # a nonlinear embedding: a linear one of the scalar log-ISI is a ray that the layer norms
+        # reduce to its sign (the magnitude of same-signed log-ISIs was lost; tests/inference)
+        self.embed = nn.Sequential(nn.Linear(1, settings.width), nn.GELU(), nn.Linear(settings.width, settings.width))
         self.position = nn.Embedding(max_length, settings.width)
         layer = nn.TransformerEncoderLayer(settings.width, settings.heads, 2 * settings.width, settings.dropout,
                                            batch_first=True, norm_first=True)
