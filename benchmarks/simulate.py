@@ -15,8 +15,19 @@ the system C compiler, ``cc -O3 -march=native -fopenmp``) run on the same inputs
 checks that they take the same steps and prints ns per trajectory-step and per right-hand-side
 evaluation for numba and C, on 1 and 2 threads and for 1 to 256 trajectories.
 
-Run:  python benchmarks/simulate.py [--models srk hh] [--values 256] [--loop-values N] [--no-c]
-``--loop-values`` times the loop on the first N values only and scales to all values (reported).
+Threads and time: the ensemble runs on all numba threads (the machine's cores) and the loop on one,
+so the wall-time speed-up counts the second core for the ensemble only; the benchmark also prints
+the ensemble's CPU time on one thread and the loop's CPU time (user + sys, one core each), which
+on a shared machine is also the less load-dependent measure.
+
+``--precision`` instead measures both solvers over a ladder of tolerances (half decades of rtol,
+1e-3 ... 1e-10): spike-time error on the calibration values and cost on all values, then the
+speed-up of each dopri5 tolerance against the loosest LSODA tolerance at least as accurate (and,
+as a lower bound, against the next looser one, which is less accurate).
+
+Run:  python benchmarks/simulate.py [--models srk hh] [--values 256] [--loop-values N] [--no-c] [--precision]
+``--loop-values`` times the loop on N of the values, spread evenly over the range, and scales to all
+values (reported).
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import dataclasses
+import math
 import os
 import shutil
 import subprocess
@@ -219,6 +231,20 @@ def compare_with_c(model, values: np.ndarray, duration: float, workdir: Path) ->
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
 
 
+def loop_subset(values: np.ndarray, loop_values: int) -> np.ndarray:
+    """``loop_values`` of ``values`` spread evenly over the range, both ends included: the loop's
+    cost per value depends on the regime (a resting trajectory takes a few large steps), so a subset
+    from one end of the range (rest, for srk and hh) would make the loop look cheaper than it is."""
+    return values[np.unique(np.linspace(0, values.size - 1, loop_values).round().astype(int))]
+
+
+def _cpu_and_wall(run):
+    """(CPU seconds of the whole process, wall seconds) of ``run()``."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    run()
+    return time.process_time() - cpu, time.perf_counter() - wall
+
+
 def bench_model(name: str, n_values: int, loop_values: int, workdir: Path | None) -> None:
     model = get_model(name)
     duration = SETTINGS[name]["duration"]
@@ -231,20 +257,27 @@ def bench_model(name: str, n_values: int, loop_values: int, workdir: Path | None
     for integrator in ("rk4", "dopri5"):
         spec = SimulationSpec(control_values=values, transient=0.0, duration=duration, integrator=integrator)
         simulate(model, dataclasses.replace(spec, control_values=values[:2], duration=model.sample_dt))
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         result = simulate(model, spec)
-        timed[integrator] = (time.perf_counter() - start, result)
+        timed[integrator] = (time.perf_counter() - start, result, time.process_time() - cpu)
+    # the default integrator on one thread: CPU time against the loop's, one core each
+    numba.set_num_threads(1)
+    one_thread_cpu, _ = _cpu_and_wall(partial(simulate, model, dataclasses.replace(spec, integrator=model.integrator)))
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
 
-    def time_loop(loop_model: NeuronModel) -> float:
+    def time_loop(loop_model: NeuronModel) -> tuple[float, float]:
+        """(wall, CPU) seconds of the loop, scaled to all values."""
         y0 = result.initial_states[0]
-        start = time.perf_counter()
-        for value in values[:loop_values]:
+        subset = loop_subset(values, loop_values)
+        cpu, start = time.process_time(), time.perf_counter()
+        for value in subset:
             reference_trajectory(loop_model, y0, {**loop_model.parameters(), model.control.name: value},
                                  result.time, rtol=rtol, atol=rtol * 1e-2)
-        return (time.perf_counter() - start) * n_values / loop_values
+        scale = n_values / subset.size
+        return (time.perf_counter() - start) * scale, (time.process_time() - cpu) * scale
 
-    python_loop_s = time_loop(dataclasses.replace(model, rhs=model.rhs.py_func))
-    compiled_loop_s = time_loop(model)
+    python_loop_s, python_loop_cpu = time_loop(dataclasses.replace(model, rhs=model.rhs.py_func))
+    compiled_loop_s, compiled_loop_cpu = time_loop(model)
 
     threads = numba.get_num_threads()
     print(f"\n== {name}: {n_values} control values in [{low:g}, {high:g}] {model.control.unit}, "
@@ -252,19 +285,110 @@ def bench_model(name: str, n_values: int, loop_values: int, workdir: Path | None
     print(f"spike-time error vs LSODA rtol 1e-10 ({model.time_unit}): rk4 (dt={model.dt:g}) "
           f"{calibration['rk4']:.3g}, dopri5 (rtol={model.rtol:g}, atol={model.atol:g}) "
           f"{calibration['dopri5']:.3g}; LSODA rtol={rtol:g} {calibration['lsoda']:.3g}")
-    for integrator, (seconds, res) in timed.items():
+    for integrator, (seconds, res, cpu) in timed.items():
         steps, evaluations = res.steps.sum(), res.rhs_evaluations.sum()
-        print(f"{integrator:6s} ensemble: {seconds:7.3f} s on {threads} threads, {steps / n_values:8.0f} steps "
-              f"per trajectory, {1e9 * seconds / steps:6.1f} ns per trajectory-step, "
-              f"{1e9 * seconds / evaluations:5.1f} ns per rhs evaluation")
+        print(f"{integrator:6s} ensemble: {seconds:7.3f} s on {threads} threads ({cpu:.3f} s CPU), "
+              f"{steps / n_values:8.0f} steps per trajectory, {1e9 * seconds / steps:6.1f} ns per "
+              f"trajectory-step, {1e9 * seconds / evaluations:5.1f} ns per rhs evaluation")
+    print(f"{model.integrator:6s} ensemble on 1 thread: {one_thread_cpu:.3f} s CPU")
     default_s = timed[model.integrator][0]
-    scaled = "" if loop_values == n_values else f" (timed on {loop_values} values, scaled)"
-    print(f"solve_ivp loop, Python rhs   : {python_loop_s:8.3f} s{scaled}, "
-          f"{model.integrator} speed-up {python_loop_s / default_s:.1f}x")
-    print(f"solve_ivp loop, compiled rhs : {compiled_loop_s:8.3f} s{scaled}, "
-          f"{model.integrator} speed-up {compiled_loop_s / default_s:.1f}x")
+    scaled = "" if loop_values == n_values else f" (timed on {loop_values} values spread over the range, scaled)"
+    for label, loop_s, loop_cpu in (("Python rhs  ", python_loop_s, python_loop_cpu),
+                                    ("compiled rhs", compiled_loop_s, compiled_loop_cpu)):
+        print(f"solve_ivp loop, {label}: {loop_s:8.3f} s ({loop_cpu:.3f} s CPU){scaled}; {model.integrator} "
+              f"speed-up {loop_s / default_s:.1f}x wall ({threads} threads against the loop's one), "
+              f"{loop_cpu / one_thread_cpu:.1f}x CPU (one core each)")
     if workdir is not None and name in C_MODELS:
         compare_with_c(model, values, duration, workdir)
+
+
+PRECISION_RTOLS = tuple(10.0 ** -k for k in np.arange(3.0, 10.01, 0.5))  # half decades, 1e-3 ... 1e-10
+
+
+def work_precision(name: str, n_values: int, loop_values: int) -> None:
+    """Cost against spike-time error of dopri5 and of the solve_ivp (LSODA) loop, each over a ladder
+    of tolerances, and the speed-up at equal accuracy.
+
+    The error of a tolerance is the largest spike-time error against LSODA rtol 1e-10 on the
+    calibration values; a cost is CPU time (user + sys of the process, all threads: robust to a
+    shared machine's load, unlike wall time) for all ``n_values`` control values, dopri5 through
+    :func:`simulate` on one numba thread and on two (wall time too), the loop timed on
+    ``loop_values`` values with the plain-Python right-hand side and scaled. For each dopri5
+    tolerance the loop's cost is that of the loosest LSODA tolerance whose error is no larger, so the
+    loop is never charged for less accuracy than it delivers by more than one ladder step (half a
+    decade of rtol). atol: dopri5 keeps the model's atol/rtol ratio, LSODA uses rtol / 100 (as in
+    the calibration of the main benchmark).
+    """
+    model = get_model(name)
+    duration = SETTINGS[name]["duration"]
+    low, high = model.control.range
+    values = np.linspace(low, high, n_values)
+    calibration_values = SETTINGS[name]["calibration"]
+    spec = SimulationSpec(control_values=list(calibration_values), transient=0.0, duration=duration)
+    first = simulate(model, dataclasses.replace(spec, duration=model.sample_dt))
+    times = np.arange(1, round(duration / model.sample_dt) + 1) * model.sample_dt
+    y0, obs = first.initial_states[0], model.observed_index
+    parameters = [{**model.parameters(), model.control.name: value} for value in calibration_values]
+    refs = [reference_trajectory(model, y0, p, times, rtol=1e-10, atol=1e-12).y[obs] for p in parameters]
+    python_model = dataclasses.replace(model, rhs=model.rhs.py_func)
+    atol_ratio = model.atol / model.rtol
+    threads = min(2, numba.config.NUMBA_NUM_THREADS)
+    print(f"\n== {name}: work-precision, {n_values} control values of {duration:g} {model.time_unit}; "
+          f"spike-time error on {calibration_values} ({model.time_unit}); CPU s = user + sys; "
+          f"model default rtol {model.rtol:g}")
+
+    dopri5_rows = []
+    for rtol in PRECISION_RTOLS:
+        tolerances = {"rtol": rtol, "atol": rtol * atol_ratio}
+        calib = simulate(model, dataclasses.replace(spec, **tolerances))
+        error = max(spike_time_error(model, times, calib.trajectories[i, 0, obs], ref) for i, ref in enumerate(refs))
+        full = SimulationSpec(control_values=values, transient=0.0, duration=duration, **tolerances)
+        costs = {}
+        for n_threads in (1, threads):
+            numba.set_num_threads(n_threads)
+            costs[n_threads] = min((_cpu_and_wall(partial(simulate, model, full)) for _ in range(2)),
+                                   key=lambda c: c[0])
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        dopri5_rows.append((rtol, error, costs[1][0], costs[threads][1]))
+        print(f"   dopri5 rtol {rtol:7.1e}: error {error:9.3g} ({calib.steps.mean():6.0f} steps per "
+              f"calibration trajectory), {costs[1][0]:7.3f} s CPU on 1 thread, "
+              f"{costs[threads][1]:7.3f} s wall on {threads} ({costs[threads][0]:.3f} s CPU)")
+
+    lsoda_rows = []
+    for rtol in PRECISION_RTOLS:
+        error = max(spike_time_error(model, times, reference_trajectory(model, y0, p, times, rtol=rtol,
+                                                                        atol=rtol * 1e-2).y[obs], ref)
+                    for p, ref in zip(parameters, refs, strict=True))
+
+        def loop(rtol=rtol):
+            for value in loop_subset(values, loop_values):
+                reference_trajectory(python_model, y0, {**model.parameters(), model.control.name: value},
+                                     times, rtol=rtol, atol=rtol * 1e-2)
+        cpu, wall = _cpu_and_wall(loop)
+        scale = n_values / loop_values
+        lsoda_rows.append((rtol, error, cpu * scale, wall * scale))
+        print(f"   LSODA  rtol {rtol:7.1e}: error {error:9.3g}, {cpu * scale:8.2f} s CPU, "
+              f"{wall * scale:8.2f} s wall (Python rhs, {loop_values} values timed, scaled)")
+        if error <= min(row[1] for row in dopri5_rows) / 10:
+            break  # tighter than every dopri5 tolerance needs
+
+    print(f"   speed-up at equal accuracy (loop on one core against dopri5 on 1 thread, CPU; "
+          f"and wall, dopri5 on {threads} threads):")
+    for rtol, error, cpu1, wall2 in dopri5_rows:
+        matching = [row for row in lsoda_rows if row[1] <= error]
+        if not math.isfinite(error) or not matching:
+            print(f"   dopri5 rtol {rtol:7.1e} (error {error:.3g}): no LSODA tolerance on the ladder as accurate")
+            continue
+        lsoda_rtol, lsoda_error, lsoda_cpu, lsoda_wall = max(matching, key=lambda row: row[0])
+        looser = [row for row in lsoda_rows if row[0] > lsoda_rtol]
+        bracket = ""
+        if looser:  # the next looser LSODA tolerance, less accurate than dopri5: the ratio's lower bound
+            next_rtol, next_error, next_cpu, _ = min(looser, key=lambda row: row[0])
+            bracket = f"; against LSODA rtol {next_rtol:7.1e} (error {next_error:.3g}) {next_cpu / cpu1:6.1f}x CPU"
+        default = "  <- model default" if math.isclose(rtol, model.rtol) else ""
+        print(f"   dopri5 rtol {rtol:7.1e} (error {error:.3g}) vs LSODA rtol {lsoda_rtol:7.1e} "
+              f"(error {lsoda_error:.3g}): {lsoda_cpu / cpu1:6.1f}x CPU, {lsoda_wall / wall2:6.1f}x wall"
+              f"{bracket}{default}")
 
 
 def main() -> None:
@@ -272,11 +396,18 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["srk", "hh"], choices=sorted(SETTINGS))
     parser.add_argument("--values", type=int, default=256, help="control values per model")
     parser.add_argument("--loop-values", type=int, default=None,
-                        help="time the solve_ivp loop on this many values and scale (default: all)")
+                        help="time the solve_ivp loop on this many values, spread over the range, and scale (default: all)")
     parser.add_argument("--no-c", action="store_true", help="skip the comparison with hand-written C")
+    parser.add_argument("--precision", action="store_true",
+                        help="instead: cost against spike-time error over a ladder of tolerances, both solvers")
     args = parser.parse_args()
     loop_values = min(args.values, args.loop_values or args.values)
-    print(f"cpu cores: {os.cpu_count()}, numba threads: {numba.get_num_threads()}")
+    print(f"cpu cores: {os.cpu_count()}, numba threads: {numba.get_num_threads()}, "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.precision:
+        for name in args.models:
+            work_precision(name, args.values, loop_values)
+        return
     with tempfile.TemporaryDirectory(prefix="neurorecon-bench-") as workdir:
         for name in args.models:
             bench_model(name, args.values, loop_values, None if args.no_c else Path(workdir))

@@ -159,6 +159,10 @@ def test_display_table_and_landing_block(tree):
     for column in LANDING_COLUMNS:
         assert f"<th>{column}</th>" in block
     assert "<li>beta: no surrogate trained" in block
+    with_cell = landing_rst(bench, dataset_verdicts(bench), b"\x89PNG fake",
+                            recording_verdicts={"cell": "cell (recorded cell): ode does not beat <interpolation>."})
+    assert with_cell.index("<li>beta: no surrogate trained") < with_cell.index(
+        "<li>cell (recorded cell): ode does not beat &lt;interpolation&gt;.</li>")
 
 
 def test_benchmark_figure(tree):

@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from neurorecon.evaluation.recording import compare_recording, recording_table
+from neurorecon.evaluation.recording import compare_recording, recording_table, recording_verdicts
 from neurorecon.recordings.features import step_features
 from neurorecon.recordings.summary import fi_curve
 
@@ -70,3 +70,20 @@ def test_table_over_seeds_reads_nulls_and_compares_with_interpolation():
     assert row["n_seeds"] == 3 and row["spike_count_error_median"] == 0.4
     assert row["spike_count_error_min"] == 0.25 and row["spike_count_error_max"] == 2.0
     assert np.isnan(row["latency_error_median"]) and row["beats_interpolation"]
+
+
+def test_verdict_says_whether_the_surrogate_beats_interpolation_and_finds_the_rheobase():
+    run = {"dataset": "cell", "surrogate": "ode", "train_pA": [25.0, 300.0], "interpolation_error": 0.5,
+           "extrapolation_error": 1.0, "rheobase_recorded": 50.0, "block_onset_recorded": None,
+           "silent_below_rheobase": True, "latency_error": None, "adaptation_error": None, "regime_agreement": 0.6,
+           "block_onset_error": None}
+    silent = recording_table([{**run, "seed": 0, "spike_count_error": 5.5, "rheobase_error": None}])
+    firing = recording_table([{**run, "seed": s, "spike_count_error": e, "rheobase_error": 25.0}
+                              for s, e in ((0, 0.25), (1, 0.5))])
+    (sentence,) = recording_verdicts(silent).values()
+    assert sentence == ("cell (recorded cell): ode (1 seed, trained on 25 300 pA) does not beat interpolating the "
+                        "recorded f–I curve: median held-out spike-count error 5.5 spikes per step against "
+                        "interpolation's 0.5 and extrapolation's 1; no rheobase predicted (recorded 50 pA).")
+    (sentence,) = recording_verdicts(firing).values()
+    assert "ode (2 seeds, trained on 25 300 pA) matches or beats interpolating" in sentence
+    assert "error 0.375 spikes per step" in sentence and sentence.endswith("rheobase off by 25 pA.")

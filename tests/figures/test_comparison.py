@@ -126,3 +126,24 @@ def test_lyapunov_comparison_says_when_not_estimated(stores):
     assert "vae_map (seed 0): not estimated (all NaN)" in legend
     assert "truth (median over ICs)" in legend
     assert ax.get_ylabel() == "largest Lyapunov exponent [1/ms]" and ax.get_xlabel() == "I [µA/cm²]"
+
+
+def test_fi_comparison_draws_each_store_at_its_highest_rate_with_its_onset_and_type(stores):
+    from neurorecon.analysis import excitability_of
+
+    truth, surrogate = stores["truth_regimes"], stores["surrogate_regimes"]
+    surrogate = surrogate.copy(deep=True)
+    surrogate["firing_rate"][{"ic": 1}] = 0.0  # one state silent everywhere: the line is the other's rate
+    for ds in (truth, surrogate):
+        ds.attrs["control_is_current"] = True
+    regimes = {"truth": truth, "hybrid_ode (seed 0)": surrogate}
+    excitability = {label: excitability_of(ds) for label, ds in regimes.items()}
+    ax = comparison_plots.fi_comparison_figure(regimes, excitability, TRAIN).axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"truth: type {excitability['truth'].type}" in legend
+    assert excitability["truth"].onset == 3.0 and excitability["hybrid_ode (seed 0)"].onset == 4.0
+    assert "truth onset 3 [µA/cm²]" in legend and "hybrid_ode (seed 0) onset 4 [µA/cm²]" in legend
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    np.testing.assert_allclose(lines["hybrid_ode (seed 0): type " + excitability["hybrid_ode (seed 0)"].type].get_ydata(),
+                               np.where(np.roll(DOMINANT, 1) != R, 1000 / ISI, 0.0))  # Hz from 1/ms
+    assert ax.get_xlabel() == "I [µA/cm²]" and ax.get_ylabel() == "firing rate [Hz]"

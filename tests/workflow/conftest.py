@@ -7,6 +7,7 @@ test that compares a run against it.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -25,6 +26,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SNAKEFILE = ROOT / "Snakefile"
 TINY = ROOT / "config" / "tiny.yaml"
+DEFAULT = ROOT / "config" / "config.yaml"
 SNAKEMAKE = shutil.which("snakemake", path=str(Path(sys.executable).parent)) or shutil.which("snakemake")
 
 # Store attrs that legitimately differ between two runs of the same job.
@@ -290,3 +292,16 @@ def age(path: Path, seconds: float) -> None:
     """Set the modification time of ``path`` to ``seconds`` ago."""
     stamp = time.time() - seconds
     os.utime(path, (stamp, stamp))
+
+
+def merged(*paths: Path) -> dict:
+    """The validated config Snakemake builds from config/config.yaml and ``paths`` (mappings merged
+    key by key, lists replaced)."""
+    from snakemake.utils import update_config
+
+    from neurorecon.config import load_yaml, validate_config
+
+    config = load_yaml(DEFAULT)
+    for path in paths:
+        update_config(config, copy.deepcopy(load_yaml(path)))
+    return validate_config(config)

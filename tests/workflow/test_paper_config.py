@@ -13,7 +13,6 @@ override config/paper_tiny.yaml, checked by dry runs (nothing is simulated or tr
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import re
 from pathlib import Path
@@ -21,28 +20,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from neurorecon.config import is_population, is_recording, load_yaml, validate_config
+from neurorecon.config import is_population, is_recording
 from neurorecon.surrogates.registry import FAMILIES
 
-from .conftest import ROOT, SNAKEMAKE, check_plan, output_of, run_many
+from .conftest import ROOT, SNAKEMAKE, check_plan, merged, output_of, run_many
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed")]
 
-DEFAULT = ROOT / "config" / "config.yaml"
 PAPER = ROOT / "config" / "paper.yaml"
 TINY = ROOT / "config" / "paper_tiny.yaml"
 GPU_RULES = ("check_training", "sweep_surrogate", "predict_recording")  # besides the training rules
-
-
-def merged(*paths: Path) -> dict:
-    """The validated config Snakemake builds from config/config.yaml and ``paths`` (mappings merged
-    key by key, lists replaced)."""
-    from snakemake.utils import update_config
-
-    config = load_yaml(DEFAULT)
-    for path in paths:
-        update_config(config, copy.deepcopy(load_yaml(path)))
-    return validate_config(config)
 
 
 def runs_of(config: dict) -> set[tuple[str, str, int]]:

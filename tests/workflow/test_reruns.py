@@ -189,7 +189,7 @@ SURROGATE = {
     "sweep": {"n_ic": 2, "n_steps": 100, "transient_steps": 10},
     "check": {"n_ic": 1},
 }
-SWEEP_TAIL = {"sweep_surrogate", "classify_surrogate", "compare", "plot_comparison", "plot_traces",
+SWEEP_TAIL = {"sweep_surrogate", "classify_surrogate", "compare", "plot_comparison", "plot_fi_comparison", "plot_traces",
               "plot_summary", "aggregate", *BENCH_TAIL}
 S = "surrogates.vm.settings"
 

@@ -1,16 +1,17 @@
 """The SLURM profile on a real SLURM cluster: one node on localhost, started by the test.
 
 Needs root and the Debian packages munge, slurmctld, slurmd and slurm-client (.ci/run installs
-them); skipped otherwise. The tiny study runs once through ``--profile workflow/profiles/slurm``
-and once locally; every job must have gone through SLURM and every array must be bit-for-bit the
-same as in the local run. Takes about 2 minutes on 2 (busy) cores.
+them); skipped otherwise. The tiny study runs through ``--profile workflow/profiles/slurm``;
+every job must have gone through SLURM and every array must be bit-for-bit the same as in the
+session's local run of it (``tiny_reference``). The paper study (config/paper.yaml), shrunk by its
+override config/paper_tiny.yaml and otherwise unedited, runs through the same profile to the
+benchmark table and the report's landing block.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
@@ -21,13 +22,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from neurorecon.config import is_population, is_recording
 from neurorecon.io.stores import read_dataset
 
+from .conftest import merged
 from .slurm_cluster import ClusterError, SlurmCluster, unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "workflow" / "profiles" / "slurm"
-TINY = ROOT / "config" / "tiny.yaml"
+TINY = (ROOT / "config" / "tiny.yaml",)
+PAPER_TINY = (ROOT / "config" / "paper.yaml", ROOT / "config" / "paper_tiny.yaml")
 SNAKEMAKE = shutil.which("snakemake", path=str(Path(sys.executable).parent)) or shutil.which("snakemake")
 
 # Attrs that legitimately differ between two runs of the same job.
@@ -71,8 +75,8 @@ def _daemon_logs_on_failure(cluster: SlurmCluster):
         pytest.fail(f"{failure}\n\n{cluster.logs(lines=60)}", pytrace=False)
 
 
-def _snakemake(workdir: Path, *args: str, env: dict[str, str], timeout: float):
-    cmd = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "-d", str(workdir), "--configfile", str(TINY),
+def _snakemake(workdir: Path, configfiles: tuple[Path, ...], *args: str, env: dict[str, str], timeout: float):
+    cmd = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "-d", str(workdir), "--configfile", *map(str, configfiles),
            *args]
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
@@ -134,9 +138,14 @@ def test_cluster_runs_srun_inside_a_batch_job(cluster, tmp_path):
         _check_srun_inside_a_batch_job(cluster, tmp_path)
 
 
-def test_tiny_study_through_slurm_profile_equals_local_run(cluster, tmp_path):
+def test_tiny_study_through_slurm_profile_equals_local_run(cluster, tmp_path, tiny_reference):
     with _daemon_logs_on_failure(cluster):
-        _check_tiny_study(cluster, tmp_path)
+        _check_tiny_study(cluster, tmp_path, tiny_reference)
+
+
+def test_shrunk_paper_study_runs_through_slurm_profile(cluster, tmp_path):
+    with _daemon_logs_on_failure(cluster):
+        _check_paper_study(cluster, tmp_path)
 
 
 def _check_srun_inside_a_batch_job(cluster, tmp_path):
@@ -154,13 +163,13 @@ def _check_srun_inside_a_batch_job(cluster, tmp_path):
     assert f"step of job {job_id}" in log, log
 
 
-def _check_tiny_study(cluster, tmp_path):
-    """The tiny study through the SLURM profile: every job in SLURM, results as in a local run."""
-    slurm_dir, local_dir = tmp_path / "slurm", tmp_path / "local"
-
+def _run_through_slurm(cluster, workdir: Path, configfiles: tuple[Path, ...], timeout: float) -> dict[str, dict]:
+    """Run the study through the SLURM profile; check that it succeeded and that every job went
+    through SLURM (all of this run's SLURM jobs completed, each left its log, every store records
+    the SLURM job that wrote it). Returns this run's SLURM jobs by id."""
     started = time.monotonic()
     run = _snakemake(
-        slurm_dir,
+        workdir, configfiles,
         "--profile", str(PROFILE),
         # Faster polling than on a real cluster, no retries, keep every SLURM log to check below.
         "--slurm-init-seconds-before-status-checks", "1",
@@ -168,39 +177,59 @@ def _check_tiny_study(cluster, tmp_path):
         "--retries", "0",
         "--slurm-keep-successful-logs",
         env=cluster.env(),
-        # a guard against a hung cluster, not a measurement: a fresh clone compiles the numba kernels
-        # (simulation and Lyapunov separation) in the first jobs, about a minute per kernel
-        timeout=600,
+        timeout=timeout,
     )
-    slurm_seconds = time.monotonic() - started
     output = run.stdout + run.stderr
     assert run.returncode == 0, (
-        f"snakemake --profile {PROFILE} failed:\n{output[-8000:]}\n{_job_logs(slurm_dir)}"
+        f"snakemake --profile {PROFILE} failed:\n{output[-8000:]}\n{_job_logs(workdir)}"
     )
-
-    started = time.monotonic()
-    local_env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
-    local = _snakemake(local_dir, "--cores", "2", env=local_env, timeout=420)
-    local_seconds = time.monotonic() - started
-    assert local.returncode == 0, local.stderr[-4000:]
-    print(f"\nSLURM run {slurm_seconds:.0f} s, local run {local_seconds:.0f} s")
-
-    # Every job went through SLURM: all of this run's SLURM jobs completed, each left its log,
-    # and every store records the SLURM job that wrote it.
+    print(f"\nSLURM run of {' '.join(path.name for path in configfiles)}: {time.monotonic() - started:.0f} s")
     run_id = re.search(r"SLURM run ID: (\S+)", output)
     assert run_id, output[-3000:]
     jobs = {job_id: job for job_id, job in cluster.jobs().items() if job["name"] == run_id.group(1)}
     assert jobs, f"no SLURM job named {run_id.group(1)}: {cluster.jobs()}"
     assert {job["state"] for job in jobs.values()} == {"COMPLETED"}, jobs
-    logs = {path.stem for path in (slurm_dir / ".snakemake" / "slurm_logs").rglob("*.log")}
+    logs = {path.stem for path in (workdir / ".snakemake" / "slurm_logs").rglob("*.log")}
     assert logs == set(jobs), (logs, set(jobs))
+    stores = _stores(workdir)
+    assert stores
+    for store in stores:
+        attrs = read_dataset(workdir / store).attrs
+        assert attrs.get("slurm_job_id") in jobs, (store, attrs.get("slurm_job_id"), sorted(jobs))
+    return jobs
+
+
+def _check_paper_study(cluster, tmp_path):
+    """config/paper.yaml shrunk by config/paper_tiny.yaml, unedited, through the SLURM profile:
+    every dataset, family and seed of the paper study ends in the benchmark and the report block."""
+    workdir = tmp_path / "paper"
+    # a guard against a hung cluster, not a measurement (about 250 jobs, most of them seconds)
+    _run_through_slurm(cluster, workdir, PAPER_TINY, timeout=1500)
+    config = merged(*PAPER_TINY)
+    benchmark = (workdir / "results" / "benchmark.tsv").read_text().splitlines()
+    rows = {tuple(line.split("\t")[:2]) for line in benchmark[1:]}
+    simulated = {name for name, entry in config["datasets"].items() if not is_recording(entry) and not is_population(entry)}
+    expected = {(dataset, name) for name, entry in config["surrogates"].items()
+                for dataset in entry["datasets"] if dataset in simulated}
+    assert rows == expected, rows ^ expected
+    recordings = (workdir / "results" / "recordings.tsv").read_text().splitlines()
+    assert len(recordings) - 1 == sum(1 for entry in config["datasets"].values() if is_recording(entry))
+    landing = (workdir / "results" / "benchmark_landing.rst").read_text()
+    assert "(recorded cell)" in landing and 'id="benchmark-table"' in landing
+
+
+def _check_tiny_study(cluster, tmp_path, local_dir: Path):
+    """The tiny study through the SLURM profile: every job in SLURM, results bit for bit those of
+    the uninterrupted local run ``local_dir`` (the session's tiny reference)."""
+    slurm_dir = tmp_path / "slurm"
+    # a guard against a hung cluster, not a measurement: a fresh clone compiles the numba kernels
+    # (simulation and Lyapunov separation) in the first jobs, about a minute per kernel
+    _run_through_slurm(cluster, slurm_dir, TINY, timeout=600)
 
     stores = _stores(slurm_dir)
     assert stores == _stores(local_dir)
     assert len(stores) >= 6  # 3 chunks, train, heldout, regimes
     for store in stores:
-        attrs = read_dataset(slurm_dir / store).attrs
-        assert attrs.get("slurm_job_id") in jobs, (store, attrs.get("slurm_job_id"), sorted(jobs))
         assert "slurm_job_id" not in read_dataset(local_dir / store).attrs, store
 
     # ... and produced bit-for-bit the same results as the local run.

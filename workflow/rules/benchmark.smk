@@ -63,6 +63,7 @@ rule benchmark:
 
 rule plot_benchmark:
     input:
+        unpack(recordings_table),
         benchmark="results/benchmark.tsv",
         transitions="results/benchmark_transitions.tsv",
         baseline="results/baseline.tsv",

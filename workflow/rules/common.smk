@@ -208,7 +208,10 @@ def surrogate_outputs():
            for d, s, k in all_runs() for figure in family_figures(s)]
     summaries = sorted({f"results/{dataset}/figures/surrogate_summary.png" for dataset, _, _ in surrogate_runs()})
     summary = ["results/summary.tsv"] if surrogate_runs() else []
-    return [target for pattern in per_run for target in surrogate_targets(pattern)] + own + summaries + summary
+    fi_curves = [f"{RUN.format(dataset=d, surrogate=s, seed=k)}/figures/fi_curve.png"
+                 for d, s, k in surrogate_runs() if control_is_current(d)]
+    return ([target for pattern in per_run for target in surrogate_targets(pattern)] + fi_curves + own + summaries
+            + summary)
 
 
 def dataset_units():
@@ -225,6 +228,12 @@ def benchmark_outputs():
     if not DATASETS:
         return []
     return ["results/benchmark.tsv", "results/benchmark.png", "results/benchmark_landing.rst"]
+
+
+def recordings_table(wildcards):
+    """``{"recordings": results/recordings.tsv}`` when a surrogate is trained on a recording (its
+    sentences go on the report's landing page), else nothing."""
+    return {"recordings": "results/recordings.tsv"} if recording_runs() else {}
 
 
 def recording_config(wildcards):

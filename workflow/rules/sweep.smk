@@ -108,6 +108,29 @@ rule plot_comparison:
         "../scripts/plot_comparison.py"
 
 
+rule plot_fi_comparison:
+    input:
+        truth="results/{dataset}/truth/regimes.zarr",
+        surrogate=f"{RUN}/regimes.zarr",
+    output:
+        report(
+            f"{RUN}/figures/fi_curve.png",
+            caption="../report/fi_comparison.rst",
+            category="{dataset}",
+            subcategory="{surrogate}",
+            labels={"dataset": "{dataset}", "surrogate": "{surrogate}", "seed": "{seed}",
+                    "figure": "f-I curve"},
+        ),
+    params:
+        train_values=lambda wildcards: dataset_config(wildcards)["train"]["values"],
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/{surrogate}/seed{seed}/plot_fi_comparison.log",
+    script:
+        "../scripts/plot_fi_comparison.py"
+
+
 rule plot_traces:
     input:
         truth_regimes="results/{dataset}/truth/regimes.zarr",

@@ -3,8 +3,11 @@
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from neurorecon.evaluation.benchmark import dataset_verdicts, read_benchmark
 from neurorecon.evaluation.landing import landing_rst
+from neurorecon.evaluation.recording import recording_verdicts
 from neurorecon.figures.benchmark import benchmark_figure
 from neurorecon.figures.style import save
 from neurorecon.io.outputs import file_output, write_bytes
@@ -16,5 +19,9 @@ save(benchmark_figure(bench.benchmark, bench.baseline, bench.transitions), snake
 verdicts = dataset_verdicts(bench)
 for sentence in verdicts.values():
     print(sentence)
-landing = landing_rst(bench, verdicts, Path(snakemake.output.figure).read_bytes())
+table = getattr(inputs, "recordings", None)  # a study with a surrogate on a recording
+recorded = recording_verdicts(pd.read_csv(table, sep="\t")) if table else {}
+for sentence in recorded.values():
+    print(sentence)
+landing = landing_rst(bench, verdicts, Path(snakemake.output.figure).read_bytes(), recording_verdicts=recorded)
 write_bytes(snakemake.output.landing, landing.encode(), file_output("report block"))

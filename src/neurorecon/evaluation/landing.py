@@ -114,14 +114,16 @@ STYLE = ("<style>.benchmark-table{border-collapse:collapse;font-size:0.85em;marg
 
 
 def landing_rst(bench: Benchmark, verdicts: Mapping[str, str], figure_png: bytes,
-                targets: Targets = Targets()) -> str:
+                targets: Targets = Targets(), recording_verdicts: Mapping[str, str] | None = None) -> str:
     """The landing page's block: a ``raw:: html`` directive holding the title, the benchmark table,
-    the figure (PNG embedded as a data URI, so the report stays one self-contained file) and one
-    sentence per dataset."""
+    the figure (PNG embedded as a data URI, so the report stays one self-contained file), one
+    sentence per simulated dataset and one per recording dataset (``recording_verdicts``, from
+    :func:`neurorecon.evaluation.recording.recording_verdicts`)."""
     # docutils refuses lines over 10 000 characters: the data URI goes on lines of 76 (a URL parser
     # drops the line breaks), the table one row per line
     picture = "\n".join(textwrap.wrap(base64.b64encode(figure_png).decode("ascii"), 76))
     items = "\n".join(f"<li>{html.escape(verdicts[d])}</li>" for d in bench.baseline["dataset"] if d in verdicts)
+    items += "".join(f"\n<li>{html.escape(sentence)}</li>" for sentence in (recording_verdicts or {}).values())
     n_runs = int(bench.benchmark["n_seeds"].sum()) if len(bench.benchmark) else 0
     n_surrogates = bench.benchmark["surrogate"].nunique() if len(bench.benchmark) else 0
     intro = (f"{_count(len(bench.baseline), 'dataset')}, {_count(n_surrogates, 'surrogate configuration')}, "

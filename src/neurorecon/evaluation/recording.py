@@ -191,3 +191,30 @@ def recording_table(runs: Sequence[Mapping[str, object]]) -> pd.DataFrame:
         row["beats_interpolation"] = bool(row["spike_count_error_median"] <= _number(first["interpolation_error"]))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _spikes(value: float) -> str:
+    return "–" if not np.isfinite(value) else f"{value:.3g}"
+
+
+def recording_verdicts(table: pd.DataFrame) -> dict[str, str]:
+    """One sentence per recording dataset (plain text, from :func:`recording_table`'s rows): each
+    surrogate's median held-out spike-count error against the two baselines a user has for free,
+    whether it predicts spikes at all, and its rheobase error."""
+    sentences: dict[str, list[str]] = {}
+    for row in table.to_dict(orient="records"):
+        n = int(row["n_seeds"])
+        error = _number(row["spike_count_error_median"])
+        interpolation, extrapolation = _number(row["interpolation_error"]), _number(row["extrapolation_error"])
+        verdict = "matches or beats" if bool(row["beats_interpolation"]) else "does not beat"
+        part = (f"{row['surrogate']} ({n} seed{'' if n == 1 else 's'}, trained on {row['train_pA']} pA) "
+                f"{verdict} interpolating the recorded f–I curve: median held-out spike-count error "
+                f"{_spikes(error)} spikes per step against interpolation's {_spikes(interpolation)} and "
+                f"extrapolation's {_spikes(extrapolation)}")
+        rheobase = _number(row["rheobase_error_median"])
+        if np.isfinite(rheobase):
+            part += f"; rheobase off by {rheobase:.3g} pA"
+        elif np.isfinite(_number(row["rheobase_recorded"])):
+            part += f"; no rheobase predicted (recorded {_number(row['rheobase_recorded']):.3g} pA)"
+        sentences.setdefault(str(row["dataset"]), []).append(part)
+    return {dataset: f"{dataset} (recorded cell): " + "; ".join(parts) + "." for dataset, parts in sentences.items()}

@@ -4,7 +4,9 @@
   saying so when a store carries no estimate (all NaN);
 - :func:`example_traces_figure`: observed variable of truth and surrogate side by side at a few
   held-out control values chosen by :func:`example_values`;
-- :func:`regime_confusion_figure`: truth regime against surrogate regime over the unseen values.
+- :func:`regime_confusion_figure`: truth regime against surrogate regime over the unseen values;
+- :func:`fi_comparison_figure`: the f–I curves of truth and surrogate (current-driven models), each
+  with its firing onset and excitability type.
 
 Regime stores are those of :mod:`neurorecon.dynamics.regimes`, trajectory stores those of the
 truth (``heldout.zarr``) and of a surrogate sweep (``sweep.zarr``), all on the same control grid.
@@ -26,11 +28,13 @@ import seaborn as sns
 import xarray as xr
 from matplotlib.figure import Figure
 
+from ..dynamics.excitability import Excitability
 from ..dynamics.regimes import Regime
 from ..dynamics.transitions import dominant_regime
 from ..evaluation.compare import regime_confusion, seen_mask
-from .style import PRETTY_UNITS, REGIME_LABELS, apply_style, axis_label, title
-from .truth import lyapunov_figure
+from ..units import per_time
+from .style import HERTZ_PER_RATE_UNIT, PRETTY_UNITS, REGIME_LABELS, apply_style, axis_label, title
+from .truth import control_label, lyapunov_figure, mark_training
 
 EXAMPLE_IC = 0
 """Initial state whose traces :func:`example_traces_figure` shows (the surrogate's is an exact
@@ -227,4 +231,49 @@ def regime_confusion_figure(
     left_out = int((~unseen).sum())
     ax.set_title(f"{title(truth_regimes, 'regime confusion')}\n{agree} of {total} unseen values agree{share}; "
                  f"{left_out} training value{'' if left_out == 1 else 's'} left out", fontsize="medium")
+    return fig
+
+
+def fi_comparison_figure(regimes: Mapping[str, xr.Dataset], excitability: Mapping[str, Excitability],
+                         train_values: Sequence[float] = ()) -> Figure:
+    """Firing rate against injected current of every store on one axis (truth first).
+
+    Each store's rate at a control value is the highest over its initial states (the curve the
+    excitability type is read from: where rest and firing coexist, some state fires), drawn as a
+    line; every initial state's own rate is a faint dot. Each store's firing onset is a dashed line
+    of its colour, and its excitability type is in the legend.
+
+    Args:
+        regimes: label -> regime store (dims ``(param, ic)``, ``firing_rate`` in spikes per time
+            unit), all on the same control grid.
+        excitability: label -> its :class:`~neurorecon.dynamics.excitability.Excitability`.
+        train_values: control values the surrogate was trained on, marked with dotted lines.
+    """
+    apply_style()
+    first = next(iter(regimes.values()))
+    time_unit = first.attrs.get("time_unit", "")
+    scale = HERTZ_PER_RATE_UNIT.get(time_unit, 1.0)
+    rate_unit = "Hz" if time_unit in HERTZ_PER_RATE_UNIT else per_time(time_unit)
+    control_unit = first["param"].attrs.get("units", "")
+    fig, ax = plt.subplots(figsize=(6.5, 4.0), layout="constrained")
+    colors = sns.color_palette("deep", len(regimes))
+    for color, (label, ds) in zip(colors, regimes.items()):
+        param = ds["param"].values
+        rate = ds["firing_rate"].transpose("param", "ic").values * scale
+        with warnings.catch_warnings():  # a row whose every initial state diverged
+            warnings.simplefilter("ignore", RuntimeWarning)
+            best = np.nanmax(rate, axis=1)
+        for k in range(rate.shape[1]):
+            ax.plot(param, rate[:, k], ls="none", marker="o", ms=2.5, alpha=0.35, color=color)
+        found = excitability[label]
+        ax.plot(param, best, lw=1.2, color=color, label=f"{label}: type {found.type}")
+        if np.isfinite(found.onset):
+            ax.axvline(found.onset, color=color, ls="--", lw=0.9,
+                       label=axis_label(f"{label} onset {found.onset:.4g}", control_unit))
+    mark_training(ax, train_values)
+    ax.set_xlabel(control_label(first))
+    ax.set_ylabel(axis_label("firing rate", rate_unit))
+    ax.set_title(title(first, "f–I curve, truth and surrogate (line: highest rate over initial states)"))
+    ax.legend(loc="best", frameon=False, fontsize="small")
+    sns.despine(fig)
     return fig

@@ -26,13 +26,13 @@ from ..units import per_time
 from .style import HERTZ_PER_RATE_UNIT, PRETTY_UNITS, REGIME_COLORS, REGIME_LABELS, apply_style, axis_label, title
 
 
-def _control_label(ds: xr.Dataset) -> str:
+def control_label(ds: xr.Dataset) -> str:
     param = ds["param"]
     name = param.attrs.get("control", ds.attrs.get("control", "control"))
     return axis_label(name, param.attrs.get("units", ""))
 
 
-def _mark_training(ax, train_values: Sequence[float]) -> None:
+def mark_training(ax, train_values: Sequence[float]) -> None:
     for i, value in enumerate(train_values):
         ax.axvline(value, color="0.3", lw=0.8, ls=":", zorder=0, label="training value" if i == 0 else None)
 
@@ -54,9 +54,9 @@ def bifurcation_figure(regimes: Mapping[str, xr.Dataset], train_values: Sequence
         param = np.broadcast_to(ds["param"].values[:, None, None], isi.shape)
         keep = np.isfinite(isi) & (isi > 0)
         ax.scatter(param[keep], isi[keep], s=4, alpha=0.35, color=color, lw=0, label=label, rasterized=True)
-    _mark_training(ax, train_values)
+    mark_training(ax, train_values)
     ax.set_yscale("log")
-    ax.set_xlabel(_control_label(first))
+    ax.set_xlabel(control_label(first))
     ax.set_ylabel(axis_label("inter-spike interval", first["isi"].attrs.get("units", "")))
     ax.set_title(title(first, "bifurcation diagram"))
     ax.legend(loc="best", markerscale=3, frameon=False)
@@ -84,7 +84,7 @@ def regime_strip_figure(regimes: Mapping[str, xr.Dataset], train_values: Sequenc
         ax.set_ylabel(f"{label}\n(ICs)", rotation=0, ha="right", va="center")
         for value in train_values:
             ax.plot([value], [regime.shape[0]], marker="v", color="k", ms=6, clip_on=False)
-    axes[-1, 0].set_xlabel(_control_label(first))
+    axes[-1, 0].set_xlabel(control_label(first))
     axes[0, 0].set_title(title(first, "regimes" + ("  (▼ training values)" if len(train_values) else "")))
     present = sorted({int(c) for ds in regimes.values() for c in np.unique(ds["regime"].values)})
     handles = [Patch(color=REGIME_COLORS[Regime(c)], label=REGIME_LABELS[Regime(c)]) for c in present]
@@ -114,8 +114,8 @@ def lyapunov_figure(regimes: Mapping[str, xr.Dataset], train_values: Sequence[fl
             median = np.nanmedian(np.where(np.isfinite(lyap), lyap, np.nan), axis=1)
         ax.plot(param, median, color=color, lw=1.3, label=f"{label} (median over ICs)")
     ax.axhline(0.0, color="k", lw=0.8)
-    _mark_training(ax, train_values)
-    ax.set_xlabel(_control_label(first))
+    mark_training(ax, train_values)
+    ax.set_xlabel(control_label(first))
     ax.set_ylabel(axis_label("largest Lyapunov exponent", first["lyap_max"].attrs.get("units", "")))
     ax.set_title(title(first, "largest Lyapunov exponent"))
     ax.legend(loc="best", frameon=False)
@@ -139,7 +139,7 @@ def fi_curve_figure(ds: xr.Dataset, excitability: Excitability) -> Figure:
                    label=axis_label(f"onset {excitability.onset:.4g}", ds["param"].attrs.get("units", "")))
     ax.text(0.02, 0.96, f"excitability type {excitability.type}", transform=ax.transAxes, va="top",
             fontweight="bold")
-    ax.set_xlabel(_control_label(ds))
+    ax.set_xlabel(control_label(ds))
     ax.set_ylabel(axis_label("firing rate", rate_unit))
     ax.set_title(title(ds, "f–I curve"))
     ax.legend(loc="lower right", frameon=False, fontsize="small")
@@ -198,7 +198,7 @@ def dic_regime_figure(table: pd.DataFrame, regimes: xr.Dataset) -> Figure:
     if high > 0:
         ax.axvspan(max(0.0, low), high, color=REGIME_COLORS[Regime.TONIC_SPIKING], alpha=0.07, lw=0)
     ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel(_control_label(regimes))
+    ax.set_xlabel(control_label(regimes))
     ax.set_ylabel(f"fraction of twins (of {int(table['n_twins'].iloc[0])})")
     ax.set_title(title(regimes, "simulated regimes of the twins against the DIC prediction"))
     ax.legend(loc="best", frameon=False)

@@ -53,6 +53,13 @@ def test_problems_with_short_records_name_the_setting():
     keys = [key for key, _ in settings.problems_with_data(500)]
     assert keys == ["washout", "warmup"]
     assert settings.problems_with_data(10_000) == []
+    # an automatic stride is checked at its largest value: 800 samples (an 80 ms hh step at 0.1 ms)
+    # give 100 steps at max_stride 8, too few for the default washout of 200
+    automatic = ReservoirSettings()
+    assert [key for key, _ in automatic.problems_with_data(800)] == ["washout", "warmup"]
+    assert "at stride 8 (the automatic stride may reach max_stride)" in automatic.problems_with_data(800)[0][1]
+    assert ReservoirSettings(washout=40, warmup=90).problems_with_data(800) == []
+    assert automatic.problems_with_data(8 * 402) == []
     rows, values, index = _records(60)
     with pytest.raises(ValueError, match="reservoir steps at stride 2"):
         ReservoirSurrogate.fit(rows, values, index, {"sample_dt": 1.0}, ReservoirSettings(**SMALL), 0, stride=2)

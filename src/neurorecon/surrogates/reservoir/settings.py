@@ -155,17 +155,19 @@ class ReservoirSettings(Settings):
 
     def problems_with_data(self, n_samples: int) -> list[tuple[str, str]]:
         """Every training record must hold the washout plus as many fitted steps, and a warm-up
-        piece (checked at the explicit stride, or at stride 1 when automatic: the automatic stride
-        is checked again when training, from the data)."""
-        stride = self.stride or 1
+        piece, at the explicit stride or, when the stride is automatic, at ``max_stride`` (the
+        automatic stride comes from the data and may be as large; it is checked again when
+        training), so a record too short is refused before any job runs."""
+        stride = self.stride or self.max_stride
         steps = n_samples // stride
+        at = f"at stride {stride}" if self.stride else f"at stride {stride} (the automatic stride may reach max_stride)"
         problems = []
         if steps < 2 * self.washout + 2:
             problems.append(("washout", (
-                f"training records of {n_samples} samples give {steps} reservoir steps at stride {stride}, "
+                f"training records of {n_samples} samples give {steps} reservoir steps {at}, "
                 f"fewer than twice the washout ({self.washout}) + 2; shorten the washout or record longer")))
         if steps < self.warmup + 1:
             problems.append(("warmup", (
-                f"training records of {n_samples} samples give {steps} reservoir steps at stride {stride}, "
+                f"training records of {n_samples} samples give {steps} reservoir steps {at}, "
                 f"fewer than the warm-up ({self.warmup}) + 1")))
         return problems
