@@ -35,7 +35,7 @@ SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 MARKER = "# neurorecon throwaway test cluster:"
 DAEMONS = ("munged", "munge", "unmunge", "slurmctld", "slurmd")
 CLIENTS = ("sbatch", "srun", "squeue", "sinfo", "scontrol", "scancel")
-# Jobs ask for the rules' resources (threads: 2, mem_mb: 4000 today, more for training rules);
+# Jobs ask for the rules' resources (one or two threads, mem_mb: 4000 today, more for training rules);
 # a node smaller than this is declared this big (SlurmdParameters=config_overrides) so that no job
 # pends forever on a small CI machine. Nothing is enforced without cgroups anyway.
 MIN_CPUS = 2

@@ -10,7 +10,7 @@ rule classify_truth:
         table="results/{dataset}/truth/regimes.tsv",
     params:
         lyapunov=estimates_lyapunov,
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=30,

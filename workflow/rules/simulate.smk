@@ -7,7 +7,9 @@ rule simulate_chunk:
     params:
         settings=simulation_settings,
         values=chunk_values,
-    threads: 2
+    # one thread: a chunk's trajectories are independent (the same bits on any thread count), and on
+    # a few cores the stage is start-up bound, so jobs side by side finish it sooner than threads
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
