@@ -38,7 +38,10 @@ def test_a_linear_reservoir_reproduces_a_linear_recurrence_to_rounding():
     reservoir = _linear_reservoir()
     inputs = _sinusoids(600, phases=[0.0, 1.1, 2.5], amplitudes=[1.0, 0.6, 0.8])
     fit = fit_readout(reservoir, inputs, np.zeros(3), washout=100, ridge=1e-16)
-    assert fit.rmse.max() < 1e-10
+    # the reported RMSE comes from the accumulated normal equations (|y|^2 - 2 w.X'y + w.X'X w), which
+    # cancel to about sqrt(machine epsilon) |y|: 1.6e-8 with OpenBLAS 0.3.31, below 1e-10 with others;
+    # the closed loop and its eigenvalues below check the readout itself to 1e-8
+    assert fit.rmse.max() < 1e-6
 
     # closed loop from a state synchronised with a new sinusoid continues it
     fresh = _sinusoids(400, phases=[0.4], amplitudes=[0.9])
