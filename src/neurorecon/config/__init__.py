@@ -139,18 +139,11 @@ def _check_inference(block: Mapping[str, Any]) -> dict[str, Any]:
         settings = InferenceSettings.from_dict(block, where="inference")
     except ValueError as exc:
         raise ConfigError(f"config key {exc}") from None
-    from ..dynamics.dic import conductance_names, declared_channels, leak_index  # imports torch: inference only
+    from ..dynamics.dic import conductance_names, leak_index  # imports torch: inference only
 
     sampling = settings.sampling
     where = "inference.sampling"
-    try:
-        model = get_model(sampling.model)
-        channels, scales = declared_channels(model)
-    except ModelError as exc:
-        raise ConfigError(f"config key {where}.model: {exc}") from None
-    if scales.threshold is None:
-        raise ConfigError(f"config key {where}.model: model {model.name!r} has no fixed DIC threshold voltage; "
-                          "compensation needs one")
+    model, channels = _compensation_model(sampling.model, where)
     try:
         model.parameters(sampling.parameter_set)
     except ModelError as exc:
@@ -250,24 +243,36 @@ def dic_population(dataset: Mapping[str, Any]) -> DicPopulation:
     )
 
 
+def _compensation_model(name: str, where: str):
+    """The model ``name`` (config key ``{where}.model``) and its declared channels, for drawing
+    conductance sets by compensation: it must declare its channels and a fixed DIC threshold."""
+    from ..dynamics.dic import declared_channels  # imports torch: populations and inference only
+
+    try:
+        model = get_model(name)
+        channels, scales = declared_channels(model)
+    except ModelError as exc:
+        raise ConfigError(f"config key {where}.model: {exc}") from None
+    if scales.threshold is None:
+        raise ConfigError(f"config key {where}.model: model {model.name!r} has no fixed DIC threshold voltage; "
+                          "compensation needs one")
+    return model, channels
+
+
 def _check_population_dataset(name: str, dataset: dict[str, Any], seed: int) -> None:
     """Model with declared channels and a fixed threshold, conductances to solve for and to draw,
     the g_s grid (not checked against the model's control range: g_s is no model parameter), the
     simulation times, and that both ends of the grid have ``simulation.n_ic`` twins (drawn from the
     study's ``seed`` as the simulation draws them)."""
-    from ..dynamics.dic import conductance_names, declared_channels, leak_index  # imports torch: populations only
+    from ..dynamics.dic import conductance_names, leak_index  # imports torch: populations only
     from ..simulate.population import twin_conductances
 
     where = f"datasets.{name}"
+    model, channels = _compensation_model(dataset["model"], where)
     try:
-        model = get_model(dataset["model"])
-        channels, scales = declared_channels(model)
         leak = conductance_names(model)[leak_index(channels)]
     except ModelError as exc:
         raise ConfigError(f"config key {where}.model: {exc}") from None
-    if scales.threshold is None:
-        raise ConfigError(f"config key {where}.model: model {model.name!r} has no fixed DIC threshold voltage; "
-                          "populations by compensation need one")
     try:
         parameters = model.parameters(dataset["parameter_set"], dataset["parameters"])
     except ModelError as exc:
