@@ -166,6 +166,10 @@ SURROGATE = {"surrogates": {"vae_map": {"kind": "vae_map", "datasets": ["srk"]}}
         ("settings", {"vae": {"embedding_dim": 20000}},
          r"surrogates\.vae_map\.settings\.vae\.embedding_dim: the delay window spans 39999 samples .* "
          r"held-back part of each training series has 12000 of its 60000 samples"),
+        # a sweep too short for the classifier would be trained for and then refused: srk needs 40 s
+        ("sweep", {"n_steps": 300},
+         r"surrogates\.vae_map\.sweep\.n_steps: 300 samples of 0\.01 s record 3 s, shorter than the 40 s the "
+         r"classifier needs for a regime of model 'srk' \(dataset 'srk'\); use at least 4000"),
     ],
 )
 def test_invalid_surrogate_entry_names_the_key(key, value, expected):

@@ -206,7 +206,22 @@ def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str
             raise ConfigError(f"config key {where}.{key}: {problem} (dataset {dataset!r})")
         for key, problem in settings.problems_with_data(recorded_samples(datasets[dataset])):
             raise ConfigError(f"config key {where}.settings.{key}: {problem} (dataset {dataset!r})")
+        _check_sweep_length(f"{where}.sweep.n_steps", surrogate["sweep"]["n_steps"], dataset, datasets[dataset])
     surrogate["settings"] = settings.to_dict()
+
+
+def _check_sweep_length(key: str, n_steps: int, name: str, dataset: Mapping[str, Any]) -> None:
+    """A sweep records ``n_steps`` samples per trajectory, which the truth's classifier must be able to
+    classify: at least the model's ``min_record`` at the dataset's sampling interval (else every
+    sweep would be trained for, then refused by ``classify_surrogate``)."""
+    model = get_model(dataset["model"])
+    sample_dt = resolve_times(model, simulation_spec(dataset, []))[1]
+    needed = math.ceil(model.min_record / sample_dt * (1.0 - 1e-9))
+    if n_steps < needed:
+        raise ConfigError(
+            f"config key {key}: {n_steps} samples of {sample_dt:g} {model.time_label} record "
+            f"{n_steps * sample_dt:g} {model.time_label}, shorter than the {model.min_record:g} {model.time_label} "
+            f"the classifier needs for a regime of model {model.name!r} (dataset {name!r}); use at least {needed}")
 
 
 RECORDING_KIND = "recording"
