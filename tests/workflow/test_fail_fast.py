@@ -50,8 +50,8 @@ SURROGATE = {
     "kind": "vae_map",
     "datasets": ["fhn"],
     "seeds": [0],
-    "settings": {"latent": {"dims": [2]}, "vae": {"epochs": 1}, "map": {"epochs": 1}},
-    "sweep": {"n_steps": 100, "transient_steps": 10},
+    "settings": {"latent": {"dims": [2]}, "vae": {"embedding_dim": 10, "epochs": 1}, "map": {"epochs": 1}},
+    "sweep": {"n_steps": 200, "transient_steps": 10},
 }
 
 TINY_TEXT = """\
@@ -136,6 +136,9 @@ CASES = [
          _key("surrogates.vm.kind", "unknown surrogate family 'nosuch'"), needs="surrogates"),
     Case("unknown-surrogate-dataset", _config("surrogates.vm.datasets", ["fhn", "nope"], surrogate=True),
          _key("surrogates.vm.datasets[1]", "unknown dataset 'nope'"), needs="surrogates"),
+    Case("sweep-shorter-than-classifiable", _config("surrogates.vm.sweep.n_steps", 100, surrogate=True),
+         _key("surrogates.vm.sweep.n_steps", "100 samples of 0.4 time units record 40 time units, shorter than the "
+              "80 time units the classifier needs"), needs="surrogates"),
     Case("latent-dims-contain-zero", _config("surrogates.vm.settings.latent.dims", [0, 2], surrogate=True),
          _key("surrogates.vm.settings.latent.dims", "must be a non-empty list of distinct dimensions >= 1"),
          needs="surrogate_settings"),

@@ -186,7 +186,7 @@ SURROGATE = {
         "latent": {"dims": [2, 3], "rel_tol": 0.25},
         "map": {"epochs": 1},
     },
-    "sweep": {"n_ic": 2, "n_steps": 100, "transient_steps": 10},
+    "sweep": {"n_ic": 2, "n_steps": 200, "transient_steps": 10},  # 80 time units: fhn's shortest record
     "check": {"n_ic": 1},
 }
 SWEEP_TAIL = {"sweep_surrogate", "classify_surrogate", "compare", "plot_comparison", "plot_fi_comparison", "plot_traces",
@@ -195,7 +195,7 @@ S = "surrogates.vm.settings"
 
 SURROGATE_PLANS = [
     Plan.of("unchanged", {}, set(), set()),
-    Plan.of("sweep-n-steps", {"surrogates.vm.sweep.n_steps": 200}, {"sweep_surrogate"}, SWEEP_TAIL),
+    Plan.of("sweep-n-steps", {"surrogates.vm.sweep.n_steps": 300}, {"sweep_surrogate"}, SWEEP_TAIL),
     Plan.of("map-epochs", {f"{S}.map.epochs": 2}, {"train_map"}, {"plot_training", "check_training"} | SWEEP_TAIL),
     Plan.of("latent-rel-tol", {f"{S}.latent.rel_tol": 0.5}, {"select_latent"},
             {"train_map", "plot_training", "check_training"} | SWEEP_TAIL),
