@@ -210,8 +210,8 @@ PAPER_TARGETS = (
 )
 """Targets of the paper study's SLURM run: every family (vae_map on srk, hybrid_ode on hh and on a
 recording, the reservoir on a step protocol), the population and the spike-time inference, each
-with its whole chain of jobs (about 50; all 259 of the shrunk study take over half an hour through a
-one-node test cluster). ``test_paper_config.py`` plans all of them through the profile."""
+with its whole chain of jobs (about 50; the shrunk study's 259 jobs took over half an hour through a
+one-node test cluster, and it has 275 now). ``test_paper_config.py`` plans all of them through the profile."""
 
 
 def _check_paper_study(cluster, tmp_path):

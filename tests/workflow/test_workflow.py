@@ -29,10 +29,11 @@ def test_default_config_fans_out_in_chunks(tmp_path):
     assert re.search(r"^merge_truth\s+12$", out, re.MULTILINE), out
     # vae_map on srk, seeds 0-2: one VAE per latent dimension 2-4, one map per seed.
     assert re.search(r"^train_vae\s+9$", out, re.MULTILINE) and re.search(r"^train_map\s+3$", out, re.MULTILINE)
-    # reservoir on all six simulated datasets, seed 0: one job per run; hybrid_ode on hh (seeds 0-2),
-    # ml_snic (seed 0) and the recorded cell (seed 0), which is imported, predicted and compared.
+    # reservoir on all six simulated datasets, seed 0: one job per run; hybrid_ode on hh, ml_hopf
+    # and ml_snic in gates mode (seeds 0-2 each), on ml_snic in latent mode (seed 0) and on the
+    # recorded cell (seed 0), which is imported, predicted and compared.
     assert re.search(r"^train_reservoir\s+6$", out, re.MULTILINE), out
-    assert re.search(r"^train_hybrid_ode\s+5$", out, re.MULTILINE), out
+    assert re.search(r"^train_hybrid_ode\s+11$", out, re.MULTILINE), out
     for rule in ("import_recording", "predict_recording", "compare_recording", "recording_benchmark"):
         assert re.search(rf"^{rule}\s+1$", out, re.MULTILINE), rule
 
