@@ -74,5 +74,6 @@ rule all:
         surrogate_outputs(),
         recording_outputs(),
         benchmark_outputs(),
+        training_values_outputs(),
         inference_outputs(),
     default_target: True

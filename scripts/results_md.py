@@ -33,6 +33,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # run from a checkout without installing
 
+from neurorecon.evaluation.baseline import NAME as BASELINE  # noqa: E402
 from neurorecon.evaluation.benchmark import Benchmark, dataset_verdicts, read_benchmark, read_run  # noqa: E402
 from neurorecon.evaluation.landing import display_table, markdown_table  # noqa: E402
 from neurorecon.evaluation.run_record import machine, read_run_record  # noqa: E402
@@ -90,6 +91,16 @@ BASELINE_SECTION = """\
 ## The baseline per dataset
 
 {table}
+"""
+
+TRAINING_VALUES = """\
+## How many training values are enough
+
+The study's `training_values` block: each dataset below retrained by each of its surrogates with n
+training values spread evenly over one span (design datasets `<dataset>_n<n>`, also rows of the
+benchmark table above), every other setting unchanged. Each cell: the unseen regime agreement
+(median over seeds, min–max), then the truth transitions found within {steps} grid steps; each
+design is scored on its own unseen values.
 """
 
 RUNS = """\
@@ -271,6 +282,37 @@ def runs_markdown(results: Path, bench: Benchmark) -> str:
     return "\n".join(parts)
 
 
+def training_values_markdown(results: Path, targets: Targets) -> str:
+    """The training-values section: per study dataset (``results/<dataset>/training_values.tsv``) a
+    table of number of values × surrogate and its figure; "" for a study without one."""
+    tables = sorted(results.glob("*/training_values.tsv"))
+    if not tables:
+        return ""
+    parts = [TRAINING_VALUES.format(steps=f"{targets.transition_grid_steps:g}")]
+    for path in tables:
+        rows = pd.read_csv(path, sep="\t")
+        base = path.parent.name
+        names = [BASELINE, *sorted(set(rows["surrogate"]) - {BASELINE})]
+        table = {"training values": [], **{name: [] for name in names}}
+        for (count, values), design in rows.groupby(["n_values", "train_values"], sort=True):
+            table["training values"].append(f"{count} ({values})")
+            by_name = {row.surrogate: row for row in design.itertuples()}
+            for name in names:
+                row = by_name.get(name)
+                if row is None:
+                    table[name].append("–")
+                    continue
+                spread = ("" if row.n_seeds == 1 else
+                          f" ({_pct(row.regime_agreement_unseen_min)}–{_pct(row.regime_agreement_unseen_max)})")
+                table[name].append(f"{_pct(row.regime_agreement_unseen_median)}{spread}, "
+                                   f"{row.transitions_found} of {row.n_truth_transitions}")
+        table = {("baseline" if key == BASELINE else key): column for key, column in table.items()}
+        parts.append(f"### {base}\n\n{markdown_table(pd.DataFrame(table))}\n\n"
+                     f"![{base}: agreement and transitions against the number of training values]"
+                     f"({FIGURES}/{base}_training_values.png)\n")
+    return "\n".join(parts)
+
+
 def truth_only_strips(results: Path, bench: Benchmark) -> str:
     """Regime strips of truth and baseline for the datasets without a trained surrogate."""
     trained = set(bench.benchmark["dataset"])
@@ -314,6 +356,9 @@ def generate(results: Path, generated: str, machine_text: str | None = None, tar
         verdicts="\n".join(f"- {verdicts[d]}" for d in bench.baseline["dataset"]),
     ))
     parts.append(BASELINE_SECTION.format(table=baseline_markdown(bench)))
+    study = training_values_markdown(results, targets)
+    if study:
+        parts.append(study)
     strips = truth_only_strips(results, bench)
     if strips:
         parts.append(strips)
@@ -327,6 +372,8 @@ def figures_to_copy(results: Path) -> dict[Path, str]:
     copies = {results / "benchmark.png": "benchmark.png"}
     for summary in sorted(results.glob("*/figures/surrogate_summary.png")):
         copies[summary] = f"{summary.parent.parent.name}_surrogate_summary.png"
+    for study in sorted(results.glob("*/training_values.png")):
+        copies[study] = f"{study.parent.name}_training_values.png"
     return {source: name for source, name in copies.items() if source.is_file()}
 
 

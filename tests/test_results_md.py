@@ -79,6 +79,7 @@ def test_page_reports_every_number_from_the_results(results_md, results, tmp_pat
     assert (figures / "benchmark.png").read_bytes() == PNG
     assert (figures / "alpha_surrogate_summary.png").read_bytes() == PNG + b"alpha"
     assert "{" not in page.replace("{#", "")  # no template field left unfilled
+    assert "How many training values" not in page  # a study without a training_values block
 
 
 def test_check_mode_and_a_machine_given_by_the_user(results_md, results, tmp_path):
@@ -101,3 +102,23 @@ def test_without_a_run_record_the_page_says_so(results_md, results, tmp_path):
 def test_an_unfinished_study_is_refused(results_md, tmp_path, capsys):
     assert results_md.main(["--results", str(tmp_path), "--output", str(tmp_path / "r.md")]) == 2
     assert "run the study first" in capsys.readouterr().err
+
+
+def test_the_training_values_section_comes_from_the_study_tables(results_md, results, tmp_path):
+    from neurorecon.evaluation.benchmark import read_benchmark
+    from neurorecon.evaluation.training_values import Design, training_values_table
+
+    bench = read_benchmark(results / "benchmark.tsv", results / "benchmark_transitions.tsv", results / "baseline.tsv")
+    study = {"x": [Design("x", 2, "alpha", (2.0, 6.0)), Design("x", 3, "beta", (0.0, 0.5, 1.0))]}
+    (results / "x").mkdir()
+    write_table(training_values_table(bench, study), results / "x" / "training_values.tsv")
+    (results / "x" / "training_values.png").write_bytes(PNG + b"x")
+    output = tmp_path / "results.md"
+    assert results_md.main(["--results", str(results), "--output", str(output)]) == 0
+    page = output.read_text()
+    assert "## How many training values are enough" in page and "### x" in page
+    assert "| training values | baseline | fam | other |" in page
+    assert "| 2 (2 6) | 44.4 %, 0 of 2 | 80 % (50 %–90 %), 1 of 2 | 30 %, 0 of 2 |" in page
+    assert "| 3 (0 0.5 1) | 50 %, 0 of 0 | – | – |" in page
+    assert "![x: agreement and transitions against the number of training values](results_figures/x_training_values.png)" in page
+    assert (output.parent / "results_figures" / "x_training_values.png").read_bytes() == PNG + b"x"

@@ -7,8 +7,11 @@ override config/paper_tiny.yaml, checked by dry runs (nothing is simulated or tr
   merged config, its training, check, sweep and comparison, and the benchmark; every training,
   check and sweep job asks for the entry's GPUs (resources gpu). A baseline per simulated dataset,
   none for a recording or a population; a regime map (dic_regimes) per population.
-- With the override the same (dataset, surrogate) pairs are planned, one seed each, no GPU; also
-  through the SLURM profile, unedited (a dry run submits nothing; skipped without the plugin).
+- With the override the same (dataset, surrogate) pairs are planned, one seed each, no GPU (the
+  training-values study with one design per base dataset instead of three); also through the SLURM
+  profile, unedited (a dry run submits nothing; skipped without the plugin).
+- The training-values study (config key training_values) covers srk and hh, its design datasets
+  are trained like any dataset, and its table and figure are planned per base dataset.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pytest
 import yaml
 
 from neurorecon.config import is_population, is_recording
+from neurorecon.config.training_values import designs as designs_of
 from neurorecon.surrogates.registry import FAMILIES
 
 from .conftest import ROOT, SNAKEMAKE, check_plan, merged, output_of, run_many
@@ -76,7 +80,9 @@ def test_every_shipped_family_is_in_the_paper_study_with_six_seeds():
     kinds = {entry["kind"] for entry in paper["surrogates"].values()}
     assert set(FAMILIES) <= kinds, f"families without an entry in config/paper.yaml: {sorted(set(FAMILIES) - kinds)}"
     config = merged(PAPER)
-    assert set(config["datasets"]) == set(paper["datasets"])
+    designs = {design.dataset for base in designs_of(config).values() for design in base}
+    assert {"srk", "hh"} <= set(designs_of(config)), "the training-values study covers srk and hh"
+    assert set(config["datasets"]) == set(paper["datasets"]) | designs
     for name, entry in config["surrogates"].items():
         assert len(entry["seeds"]) == 6, name
         assert entry["gpus"] >= 1, f"{name}: the paper study asks for GPUs"
@@ -91,6 +97,7 @@ def test_the_override_shrinks_every_entry():
     paper, tiny = yaml.safe_load(PAPER.read_text()), yaml.safe_load(TINY.read_text())
     assert set(tiny["surrogates"]) == set(paper["surrogates"]), "every paper entry needs its shrunk settings"
     assert set(tiny["datasets"]) == set(paper["datasets"])
+    assert set(tiny["training_values"]) == set(paper["training_values"])
     config = merged(PAPER, TINY)
     for name, entry in config["surrogates"].items():
         assert len(entry["seeds"]) == 1 and entry["gpus"] == 0 and entry["device"] == "cpu", name
@@ -145,6 +152,8 @@ def _check_plan(output: str, config: dict, grouped: bool = False) -> None:
     assert {fields["output"].split("/")[1] for rule, fields in blocks if rule == "dic_regimes"} == populations
     if recordings:
         assert "recording_benchmark" in rules
+    studied = {fields["output"].split("/")[1] for rule, fields in blocks if rule == "plot_training_values"}
+    assert studied == set(designs_of(config)), "a training-values table and figure per base dataset"
     inference = config.get("inference")
     if inference is not None:  # spike-time inference: one job per data chunk, then train, evaluate, plot
         chunks = [fields["output"] for rule, fields in blocks if rule == "dic_data_chunk"]
@@ -170,4 +179,9 @@ def test_shrunk_paper_study_plans_the_same_pairs_with_one_seed(plans):
     config = merged(PAPER, TINY)
     _check_plan(plans["tiny"], config)
     pairs = {(d, s) for d, s, _ in runs_of(config)}
-    assert pairs == {(d, s) for d, s, _ in runs_of(merged(PAPER))}
+    full = merged(PAPER)
+    # the override keeps one design per base of the training-values study (3 values) of the paper's three
+    kept = {design.dataset for base in designs_of(config).values() for design in base}
+    dropped = {design.dataset for base in designs_of(full).values() for design in base} - kept
+    assert kept and dropped and kept < {design.dataset for base in designs_of(full).values() for design in base}
+    assert pairs == {(d, s) for d, s, _ in runs_of(full) if d not in dropped}

@@ -81,3 +81,28 @@ rule plot_benchmark:
         "logs/plot_benchmark.log",
     script:
         "../scripts/plot_benchmark.py"
+
+
+rule plot_training_values:
+    input:
+        benchmark="results/benchmark.tsv",
+        transitions="results/benchmark_transitions.tsv",
+        baseline="results/baseline.tsv",
+    output:
+        table="results/{dataset}/training_values.tsv",
+        figure=report(
+            "results/{dataset}/training_values.png",
+            caption="../report/training_values.rst",
+            category="benchmark",
+            subcategory="how many training values",
+            labels={"dataset": "{dataset}"},
+        ),
+    params:
+        designs=lambda wildcards: design_settings(wildcards.dataset),
+        unit=lambda wildcards: dataset_units()[wildcards.dataset]["control"],
+    conda:
+        "../envs/neurorecon.yaml"
+    log:
+        "logs/{dataset}/plot_training_values.log",
+    script:
+        "../scripts/plot_training_values.py"

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from neurorecon.config import chunks, control_values, is_population, is_recording
+from neurorecon.config.training_values import designs
 from neurorecon.models import get_model
 from neurorecon.surrogates.registry import get_family
 
@@ -228,6 +229,20 @@ def benchmark_outputs():
     if not DATASETS:
         return []
     return ["results/benchmark.tsv", "results/benchmark.png", "results/benchmark_landing.rst"]
+
+
+TRAINING_VALUES = designs(config)
+"""The training-values study: base dataset -> its designs (config key training_values)."""
+
+
+def design_settings(dataset):
+    """The designs of base dataset ``dataset`` as plain settings (params: of the study's figure)."""
+    return [{"count": d.count, "dataset": d.dataset, "values": list(d.values)} for d in TRAINING_VALUES[dataset]]
+
+
+def training_values_outputs():
+    """The study's table and figure per base dataset; none without a training_values block."""
+    return expand("results/{dataset}/training_values.{ext}", dataset=sorted(TRAINING_VALUES), ext=["tsv", "png"])
 
 
 def recordings_table(wildcards):

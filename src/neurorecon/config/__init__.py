@@ -22,16 +22,14 @@ from ..simulate.ensemble import SimulationSpec, resolve_times
 from ..simulate.protocol import ProtocolError, StepProtocol, not_a_current, protocol_defaults
 from ..surrogates.registry import get_family
 from ..surrogates.settings import CheckSettings, SweepSettings
+from .errors import ConfigError
+from .training_values import expand_training_values
 
 if TYPE_CHECKING:
     from ..simulate.population import DicPopulation
 
 DEFAULT_SCHEMA = Path(__file__).with_name("schema.yaml")
 """The JSON schema (YAML) of a study configuration, shipped with the package."""
-
-
-class ConfigError(ValueError):
-    """An invalid study configuration; the message names the key."""
 
 
 def _with_defaults(validator_class):
@@ -114,6 +112,7 @@ def validate_config(config: Mapping[str, Any], schema_path: str | Path = DEFAULT
     if errors:
         error = errors[0]
         raise ConfigError(f"config key {_key(error.absolute_path)}: {error.message}")
+    expand_training_values(filled)
     for name, dataset in filled["datasets"].items():
         if is_recording(dataset):
             _check_recording_dataset(name, dataset)
