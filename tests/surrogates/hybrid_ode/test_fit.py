@@ -11,8 +11,8 @@ from neurorecon.simulate.protocol import StepProtocol, simulate_protocol
 from neurorecon.simulate.to_store import trajectories_dataset
 from neurorecon.surrogates.hybrid_ode.data import TrainingTraces, split_segments
 from neurorecon.surrogates.hybrid_ode.family import architecture
-from neurorecon.surrogates.hybrid_ode.figures import gate_kinetics
 from neurorecon.surrogates.hybrid_ode.fit import Plan, fit
+from neurorecon.surrogates.hybrid_ode.kinetics import gate_kinetics
 from neurorecon.surrogates.hybrid_ode.model import HybridOde
 from neurorecon.surrogates.hybrid_ode.settings import HybridOdeSettings
 from neurorecon.surrogates.training import ResumeFile

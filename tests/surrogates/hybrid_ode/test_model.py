@@ -100,3 +100,22 @@ def test_driven_by_a_current_step_the_surrogate_rests_then_fires():
     assert voltage[:500].max() < -60.0
     spikes = detect_spikes(voltage[None].astype(np.float64), np.arange(voltage.size) * 0.1, 0.0)
     assert spikes.counts[0] >= 5 and spikes.times[0, 0] > 50.0
+
+
+def test_gate_errors_of_an_untrained_gate_are_its_distance_to_the_truth():
+    """Untrained, the learned n has x_inf = 0.5 and tau = tau_init (3 ms) at every voltage (zero last
+    layer), so its errors over the range are max |0.5 − n_inf(V)| and max |3 / tau_n(V) − 1|; in
+    latent mode there is no gate to compare."""
+    from neurorecon.surrogates.hybrid_ode.kinetics import GRID_POINTS, gate_errors
+
+    torch.manual_seed(0)
+    arch = HybridArchitecture("gates", "hh", get_model("hh").parameters(None), ("n",), latent_dim=2, width=8, depth=2,
+                              v_offset=-20.0, v_scale=50.0, tau_init=3.0, tau_floor=0.1, current_scale=10.0)
+    errors = gate_errors(HybridOde(arch).double(), (-80.0, -50.0))
+    gate, voltage = get_model("hh").channels.gate("n"), np.linspace(-80.0, -50.0, GRID_POINTS)
+    assert list(errors) == ["n"]
+    x_inf, tau = gate.steady_state(voltage, arch.parameters, np), gate.time_constant(voltage, arch.parameters, np)
+    assert errors["n"]["x_inf_max_abs_error"] == pytest.approx(np.abs(0.5 - x_inf).max())
+    assert errors["n"]["tau_max_rel_error"] == pytest.approx(np.abs(3.0 / tau - 1).max())
+    assert errors["n"]["x_inf_max_abs_error"] > 0.1  # n_inf(-80 mV) is about 0.15: the comparison can fail
+    assert gate_errors(_net("latent"), (-80.0, -50.0)) == {}

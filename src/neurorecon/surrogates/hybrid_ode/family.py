@@ -48,6 +48,7 @@ from ..training import (
 from ..training_check import TrainingCheck, run_training_check
 from .data import RECORDING_MODEL, TrainingTraces, split_segments
 from .fit import FitResult, Plan, fit
+from .kinetics import gate_errors
 from .model import HybridArchitecture, HybridOde
 from .settings import HybridOdeSettings
 
@@ -70,6 +71,8 @@ class HybridOdeInfo:
         time_scale: the time scale T that sized the fit, model time unit.
         v_range: (low, high) observed voltage range of the training traces, mV (figures).
         seed: training seed.
+        gate_errors: gates mode: per learned gate the largest |x_inf| error and relative tau error
+            against the model's own over ``v_range`` (:func:`~.kinetics.gate_errors`).
         settings: the settings the surrogate was trained with.
         selected_candidate: the candidate kept.
         candidates: per candidate: validation loss and training-value check outcome.
@@ -85,6 +88,7 @@ class HybridOdeInfo:
     settings: dict[str, Any] | None = None
     selected_candidate: int | None = None
     candidates: list[dict[str, Any]] | None = None
+    gate_errors: dict[str, dict[str, float]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
@@ -316,8 +320,13 @@ class HybridOdeSurrogate(Surrogate):
                                                        outcomes[c]["val_loss"]))
         net = HybridOde(arch).to(torch_device)
         net.load_state_dict(results[best].state)
+        errors = gate_errors(net, tuple(info["v_range"])) or None
         surrogate = cls(net, anchor_states(net, traces, plan, seed),
-                        HybridOdeInfo(**info, selected_candidate=best, candidates=outcomes))
+                        HybridOdeInfo(**info, selected_candidate=best, candidates=outcomes, gate_errors=errors))
+        for name, error in (errors or {}).items():
+            progress(f"learned gate {name} over the visited {info['v_range'][0]:.4g}…{info['v_range'][1]:.4g} mV: "
+                     f"max |{name}∞ error| {error['x_inf_max_abs_error']:.3g}, "
+                     f"max |τ error| {100 * error['tau_max_rel_error']:.3g} %")
         out_dir.mkdir(parents=True, exist_ok=True)
         write_curve(out_dir / CURVE_FILE, records)
         write_figures(surrogate, records, out_dir)

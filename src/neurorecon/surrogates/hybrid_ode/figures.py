@@ -25,6 +25,7 @@ from ...figures.style import save
 from ...models import get_model
 from ..training import EpochRecord
 from .data import RECORDING_MODEL
+from .kinetics import gate_kinetics
 from .model import HybridOde
 
 FIGURES = ("figures/training_curves.png", "figures/kinetics.png")
@@ -40,14 +41,6 @@ def training_curves_figure(records: list[EpochRecord]) -> plt.Figure:
         grid.set(yscale="log", ylabel="loss (scaled V² + dV term)")
         grid.figure.suptitle("hybrid_ode training: every candidate and curriculum stage", y=1.02)
     return grid.figure
-
-
-def gate_kinetics(net: HybridOde, voltage: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Learned gate name -> (x_inf, tau) at voltages (n,) mV, tau in the model's time unit."""
-    with torch.no_grad():
-        v_scaled = net.scaled(torch.as_tensor(voltage, dtype=torch.float32, device=next(net.parameters()).device))
-        x_inf, tau = net.learned_gate_kinetics(v_scaled)
-    return {name: (x_inf[:, i].cpu().numpy(), tau[:, i].cpu().numpy()) for i, name in enumerate(net.learned)}
 
 
 def steady_state_current(net: HybridOde, voltage: np.ndarray, relax_steps: int = 2000) -> np.ndarray:
