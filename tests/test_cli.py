@@ -144,6 +144,16 @@ def test_train_refuses_unknown_names(tmp_path, capsys, monkeypatch, args, messag
     assert not (tmp_path / "results").exists()
 
 
+def test_train_refuses_a_recording_dataset_naming_the_workflow_target(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    default = os.path.join(os.path.dirname(__file__), "..", "config", "config.yaml")
+    assert main(["train", default, "--dataset", "cell_0018"]) == 2
+    err = capsys.readouterr().err
+    assert "--dataset: 'cell_0018' is a recording (kind recording)" in err
+    assert "results/cell_0018/<surrogate>/seed<k>/steps.tsv" in err and "Traceback" not in err
+    assert not (tmp_path / "results").exists()
+
+
 def test_train_refuses_a_config_without_a_surrogate_for_the_dataset(tmp_path, capsys):
     tiny = os.path.join(os.path.dirname(__file__), "..", "config", "tiny.yaml")
     assert main(["train", tiny, "--dataset", "fhn", "-o", str(tmp_path / "out")]) == 2

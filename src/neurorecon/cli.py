@@ -252,6 +252,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .config import (
         ConfigError,
         control_values,
+        is_recording,
         load_yaml,
         simulation_spec,
         training_protocol,
@@ -269,6 +270,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.dataset not in config["datasets"]:
         raise UsageError(f"--dataset: {args.dataset!r} is not in {args.config}; datasets: "
                          f"{', '.join(sorted(config['datasets']))}")
+    if is_recording(config["datasets"][args.dataset]):
+        raise UsageError(f"--dataset: {args.dataset!r} is a recording (kind recording); `neurorecon train` trains on "
+                         "simulated datasets. Train it through the workflow, which imports the recording first: "
+                         f"snakemake --configfile {args.config} results/{args.dataset}/<surrogate>/seed<k>/steps.tsv")
     name = _surrogate_for(config, args.dataset, args.surrogate)
     config = _with_options(raw, name, args)
     entry = config["surrogates"][name]
