@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from neurorecon.config import DEFAULT_SCHEMA, ConfigError, chunks, control_values, load_yaml, validate_config
+from neurorecon.config.training_values import designs as training_value_designs
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = DEFAULT_SCHEMA
@@ -77,8 +78,12 @@ def test_experiment_overrides_are_valid_over_the_default_study(name):
     config = copy.deepcopy(default)
     update_config(config, load_yaml(ROOT / "config" / "experiments" / f"{name}.yaml"))
     merged = validate_config(config, SCHEMA)
-    assert merged["surrogates"]["vae_map"]["seeds"] == [0, 1, 2, 3, 4, 5]
-    assert set(merged["datasets"]) == set(default["datasets"])
+    designs = {d.dataset for base in training_value_designs(merged).values() for d in base}
+    if name == "training_values":  # the study on srk and hh, one seed
+        assert merged["surrogates"]["vae_map"]["seeds"] == [0] and designs
+    else:
+        assert merged["surrogates"]["vae_map"]["seeds"] == [0, 1, 2, 3, 4, 5]
+    assert set(merged["datasets"]) == set(default["datasets"]) | designs
 
 
 def test_heldout_grid_and_chunks():
