@@ -81,6 +81,9 @@ def test_experiment_overrides_are_valid_over_the_default_study(name):
     designs = {d.dataset for base in training_value_designs(merged).values() for d in base}
     if name == "training_values":  # the study on srk and hh, one seed
         assert merged["surrogates"]["vae_map"]["seeds"] == [0] and designs
+    elif name == "srk_ensemble":  # a second vae_map entry beside the default's
+        assert merged["surrogates"]["vae_map"]["seeds"] == [0, 1, 2]
+        assert merged["surrogates"]["vae_map_ensemble"]["settings"]["map"]["ensemble"] == 3
     else:
         assert merged["surrogates"]["vae_map"]["seeds"] == [0, 1, 2, 3, 4, 5]
     assert set(merged["datasets"]) == set(default["datasets"]) | designs
@@ -171,6 +174,10 @@ SURROGATE = {"surrogates": {"vae_map": {"kind": "vae_map", "datasets": ["srk"]}}
         ("settings", {"vae": {"embedding_dim": 20000}},
          r"surrogates\.vae_map\.settings\.vae\.embedding_dim: the delay window spans 39999 samples .* "
          r"held-back part of each training series has 12000 of its 60000 samples"),
+        # an ensemble of three maps cannot share the default sweep's two initial states evenly
+        ("settings", {"map": {"ensemble": 3}},
+         r"surrogates\.vae_map\.sweep\.n_ic: must be a multiple of settings\.map\.ensemble \(3\) so that every "
+         r"member runs as many initial states, got 2"),
         # a sweep too short for the classifier would be trained for and then refused: srk needs 40 s
         ("sweep", {"n_steps": 300},
          r"surrogates\.vae_map\.sweep\.n_steps: 300 samples of 0\.01 s record 3 s, shorter than the 40 s the "

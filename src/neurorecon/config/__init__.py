@@ -192,6 +192,8 @@ def _check_surrogate(name: str, surrogate: dict[str, Any], datasets: Mapping[str
         surrogate["check"] = CheckSettings.from_dict(surrogate["check"], where=f"{where}.check").to_dict()
     except ValueError as exc:
         raise ConfigError(f"config key {exc}") from None
+    for key, problem in settings.problems_with_sweep(SweepSettings.from_dict(surrogate["sweep"])):
+        raise ConfigError(f"config key {where}.sweep.{key}: {problem}")
     for index, dataset in enumerate(surrogate["datasets"]):
         if is_recording(datasets[dataset]):
             if not family.recordings:

@@ -56,6 +56,11 @@ class Settings:
         per trajectory cannot satisfy; checked with the config, before any job."""
         return []
 
+    def problems_with_sweep(self, sweep: SweepSettings) -> list[tuple[str, str]]:
+        """(key of ``sweep``, problem) for every sweep setting the family's settings cannot run;
+        checked with the config, before any job."""
+        return []
+
     def problems_with_recording(self) -> list[tuple[str, str]]:
         """(key, problem) for every setting that cannot train on a recording (no model, no declared
         channels; keys as in :meth:`problems_with_model`). Asked only of families whose registry

@@ -17,6 +17,11 @@ Coordinates:
   unchanged and that :meth:`VaeMapSurrogate.forecast` accounts for.
 
 One map step is one sampling interval of the training store.
+
+An **ensemble** surrogate (``map.ensemble`` K > 1) holds K maps on the one VAE and latent
+coordinates; row r of every free-run batch is run by member r mod K, so each member's
+trajectories vote in the dominant regime over initial states (with the same weight where the
+number of initial states per control value is a multiple of K).
 """
 
 from __future__ import annotations
@@ -55,7 +60,10 @@ class VaeMapInfo:
         seed: training seed; None when not recorded.
         settings: the ``vae`` and ``map`` settings the surrogate was trained with.
         readout_entry: window entry decoded as the observed value; None: the newest entry.
-        selected_candidate, candidate_seed, selected_epoch: the map candidate kept, its seed and epoch.
+        selected_candidate, candidate_seed, selected_epoch: the map candidate kept (the first
+            member of an ensemble), its seed and epoch.
+        ensemble_candidates: the candidates of an ensemble's members, best-ranked first; None for
+            a single map.
     """
 
     training_values: list[float]
@@ -68,6 +76,7 @@ class VaeMapInfo:
     selected_candidate: int | None = None
     candidate_seed: int | None = None
     selected_epoch: int | None = None
+    ensemble_candidates: list[int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
@@ -87,6 +96,7 @@ class VaeMapSurrogate(Surrogate):
     Args:
         vae: trained :class:`Vae` (eval mode).
         net: trained :class:`NeuralMap` on standardised latent states (eval mode).
+        members: the further maps of an ensemble, in member order after ``net`` (eval mode).
         embedding: delay-embedding geometry of the VAE input.
         observed_scaler: scaling of the observed variable.
         control_scaler: scaling of the control parameter.
@@ -127,9 +137,11 @@ class VaeMapSurrogate(Surrogate):
         latent_std: torch.Tensor,
         anchors: torch.Tensor,
         info: VaeMapInfo,
+        members: tuple[NeuralMap, ...] = (),
     ) -> None:
         self.vae = vae.eval()
         self.net = net.eval()
+        self.members = tuple(member.eval() for member in members)
         self.embedding = embedding
         self.observed_scaler = observed_scaler
         self.control_scaler = control_scaler
@@ -137,6 +149,11 @@ class VaeMapSurrogate(Surrogate):
         self.latent_std = latent_std
         self.anchors = anchors
         self.info = info
+
+    @property
+    def nets(self) -> tuple[NeuralMap, ...]:
+        """The maps, ensemble member order: ``net`` first."""
+        return (self.net, *self.members)
 
     @property
     def store_attrs(self) -> dict[str, Any]:
@@ -193,12 +210,26 @@ class VaeMapSurrogate(Surrogate):
         scaled = self.control_scaler.transform(np.asarray(control, dtype=np.float64))[:, None]
         return torch.as_tensor(scaled, dtype=like.dtype, device=self.device)
 
+    def _member_rows(self, batch: int) -> list[torch.Tensor]:
+        """Batch rows run by each ensemble member: member m runs rows m, m + K, m + 2K, ..."""
+        return [torch.arange(m, batch, len(self.nets), device=self.device) for m in range(len(self.nets))]
+
     def free_run(self, z0: torch.Tensor, control: np.ndarray, n_steps: int, transient_steps: int) -> FreeRun:
-        """Free-run a batch: z0 (batch, d) starting recovered states, control (batch,) control unit."""
-        inference_step = getattr(self.net, "inference_step", None)  # absent on a substituted plain module
-        step = inference_step() if inference_step is not None else self.net
-        return free_run(step, z0, self._scaled_control(control, z0), n_steps, transient_steps,
-                        float(self.info.bound))
+        """Free-run a batch: z0 (batch, d) starting recovered states, control (batch,) control unit;
+        row r runs ensemble member r mod K."""
+        p = self._scaled_control(control, z0)
+        runs = []
+        for net, rows in zip(self.nets, self._member_rows(z0.shape[0])):
+            inference_step = getattr(net, "inference_step", None)  # absent on a substituted plain module
+            step = inference_step() if inference_step is not None else net
+            runs.append(free_run(step, z0[rows], p[rows], n_steps, transient_steps, float(self.info.bound)))
+        if len(runs) == 1:
+            return runs[0]
+        z = z0.new_empty((z0.shape[0], n_steps, z0.shape[1]))
+        status = torch.empty(z0.shape[0], dtype=torch.int8, device=self.device)
+        for run, rows in zip(runs, self._member_rows(z0.shape[0])):
+            z[rows], status[rows] = run.z, run.status
+        return FreeRun(z, status)
 
     def decode_run(self, result: FreeRun) -> tuple[np.ndarray, np.ndarray]:
         """(batch, n_steps) float32 observed traces (NaN where diverged) and (batch,) int8 status."""
@@ -241,12 +272,25 @@ class VaeMapSurrogate(Surrogate):
         """Largest Lyapunov exponent of the map from states z0 (batch, d) at control values (batch,).
 
         Tangent dynamics by autograd over ``n_steps`` map steps (the first fifth discarded), in
-        1 / (time unit): one step is one sampling interval ``sample_dt``. Exponents do not depend
-        on the (linear) standardisation of the latent coordinates.
+        1 / (time unit): one step is one sampling interval ``sample_dt``; row r of the batch with
+        ensemble member r mod K. Exponents do not depend on the (linear) standardisation of the
+        latent coordinates.
         """
         start = torch.nan_to_num(z0, nan=0.0, posinf=0.0, neginf=0.0)
-        return lyapunov_torch_map(self.net, start, self._scaled_control(control, start), n_iter=n_steps,
-                                  step=float(self.store_attrs["sample_dt"]))
+        p = self._scaled_control(control, start)
+        dt = float(self.store_attrs["sample_dt"])
+        if len(self.nets) == 1:
+            return lyapunov_torch_map(self.net, start, p, n_iter=n_steps, step=dt)
+        parts = [(rows.cpu().numpy(), lyapunov_torch_map(net, start[rows], p[rows], n_iter=n_steps, step=dt))
+                 for net, rows in zip(self.nets, self._member_rows(start.shape[0]))]
+        merged = {}
+        for name in ("exponent", "spectrum", "stderr", "converged"):
+            first = np.asarray(getattr(parts[0][1], name))
+            values = np.empty((start.shape[0], *first.shape[1:]), dtype=first.dtype)
+            for rows, estimate in parts:
+                values[rows] = np.asarray(getattr(estimate, name))
+            merged[name] = values
+        return LyapunovEstimate(**merged)
 
     def rollout(
         self, control_values: np.ndarray, n_ic: int, n_steps: int, transient_steps: int, seed: int,
@@ -272,6 +316,7 @@ class VaeMapSurrogate(Surrogate):
             "map": self.net.state_dict(),
             "latent": {"mean": self.latent_mean, "std": self.latent_std, "anchors": self.anchors},
         }
+        states.update({f"map_member{index}": member.state_dict() for index, member in enumerate(self.members, 1)})
         metadata = {
             "family": self.family,
             "component": "surrogate",
@@ -296,13 +341,16 @@ class VaeMapSurrogate(Surrogate):
             )
         vae = Vae(VaeArchitecture.from_dict(metadata["vae_architecture"])).to(device)
         vae.load_state_dict(states["vae"])
-        net = NeuralMap(MapArchitecture.from_dict(metadata["map_architecture"])).to(device)
-        net.load_state_dict(states["map"])
+        architecture = MapArchitecture.from_dict(metadata["map_architecture"])
+        n_members = sum(name.startswith("map_member") for name in states)
+        net, *members = (NeuralMap(architecture).to(device) for _ in range(1 + n_members))
+        for map_net, name in zip((net, *members), ["map", *(f"map_member{i}" for i in range(1, n_members + 1))]):
+            map_net.load_state_dict(states[name])
         keys = {"family", "component", "vae_architecture", "map_architecture", "embedding", "observed_scaler",
                 "control_scaler", "latent_dim", "format_version", "neurorecon_version", "torch_version"}
         info = VaeMapInfo.from_dict({key: value for key, value in metadata.items() if key not in keys})
         return cls(
             vae, net, EmbeddingSpec.from_dict(metadata["embedding"]), Scaler.from_dict(metadata["observed_scaler"]),
             Scaler.from_dict(metadata["control_scaler"]), states["latent"]["mean"], states["latent"]["std"],
-            states["latent"]["anchors"], info,
+            states["latent"]["anchors"], info, tuple(members),
         )

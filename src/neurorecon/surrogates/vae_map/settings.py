@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from ..settings import CheckSettings, Settings, fraction, positive
+from ..settings import CheckSettings, Settings, SweepSettings, fraction, positive
 from .embedding import heldback_samples
 
 
@@ -162,8 +162,15 @@ class MapSettings(Settings):
             samples, see :mod:`neurorecon.surrogates.vae_map.family`), or ``newest``, the last entry.
         candidates: most maps trained one after another, each from its own initial weights and
             training pieces (candidate 0 from the stage's seed, candidate i from a seed derived
-            from the stage's seed and i); training stops at the first candidate whose selected
-            checkpoint passes the training-value check, otherwise the best-ranked candidate is kept.
+            from the stage's seed and i); training stops once ``ensemble`` candidates have a
+            selected checkpoint that passes the training-value check, otherwise the best-ranked
+            candidate is kept.
+        ensemble: K, the maps kept per seed: the first K candidates that pass the training-value
+            check, all on the seed's VAE, ranked best first (fewer where fewer pass; the single
+            best-ranked where none does). The surrogate runs row r of every free-run batch with
+            member r mod K, so a sweep with a multiple of K initial states per control value gives
+            every member the same number of votes in the dominant regime (checked with the config).
+            1: one map, as without an ensemble.
         check: the free-running check (:class:`CheckSettings`).
     """
 
@@ -194,6 +201,7 @@ class MapSettings(Settings):
     checkpoint_every: int = 1
     readout: str = "best"
     candidates: int = 3
+    ensemble: int = 1
     check: CheckSettings = field(default_factory=CheckSettings)
 
     _checks: ClassVar = {
@@ -223,11 +231,15 @@ class MapSettings(Settings):
         "checkpoint_every": (positive, "must be >= 1"),
         "readout": (lambda v: v in READOUTS, f"must be {' or '.join(READOUTS)}"),
         "candidates": (positive, "must be >= 1"),
+        "ensemble": (positive, "must be >= 1"),
     }
 
     def _relations(self) -> list[tuple[str, str]]:
         if self.horizon_start > self.horizon_max:
             return [("horizon_start", f"must not exceed horizon_max ({self.horizon_max}), got {self.horizon_start}")]
+        if self.candidates < self.ensemble:
+            return [("candidates", f"must be at least ensemble ({self.ensemble}) to train that many members, "
+                                   f"got {self.candidates}")]
         return []
 
 
@@ -242,6 +254,13 @@ class VaeMapSettings(Settings):
     @classmethod
     def from_dict(cls, mapping: Mapping[str, Any] | None = None, where: str = "surrogates.vae_map"):
         return super().from_dict(mapping, where)
+
+    def problems_with_sweep(self, sweep: SweepSettings) -> list[tuple[str, str]]:
+        """Every ensemble member runs the same number of a sweep's initial states (equal votes)."""
+        if sweep.n_ic % self.map.ensemble:
+            return [("n_ic", f"must be a multiple of settings.map.ensemble ({self.map.ensemble}) so that every "
+                             f"member runs as many initial states, got {sweep.n_ic}")]
+        return []
 
     def problems_with_data(self, n_samples: int) -> list[tuple[str, str]]:
         """The delay window must fit in the held-back part of every training series (the VAE's

@@ -16,6 +16,7 @@ removed once the outputs are written.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -54,6 +55,8 @@ from .rollout_check import TrainingValueCheck
 from .selection import LatentChoice, choose_latent_dim
 from .settings import LatentSelection, MapSettings, VaeSettings
 from .vae import Vae, VaeArchitecture, encode_means, entry_errors, fit_vae
+
+LOG = logging.getLogger(__name__)
 
 VAE_CHECKPOINT = "vae"
 N_ANCHORS = 256
@@ -174,6 +177,15 @@ def candidate_seeds(seed: int, n: int) -> list[int]:
     return [seed, *derived]
 
 
+def ensemble_members(keys: Sequence[tuple[float, ...]], passed: Sequence[bool], size: int) -> list[int]:
+    """Indices of the candidates an ensemble of ``size`` keeps: those that passed the
+    training-value check, best-ranked (largest key) first, at most ``size``; the single best-ranked
+    candidate where none passed."""
+    order = sorted(range(len(keys)), key=lambda index: keys[index], reverse=True)
+    kept = [index for index in order if passed[index]][:size]
+    return kept or order[:1]
+
+
 def select_latent(
     curve_files: Sequence[str | os.PathLike],
     settings: LatentSelection,
@@ -268,11 +280,12 @@ def train_map(
     (at ``checkpoint``; None: ``out_dir / "surrogate"``) and the map's curve and check into ``out_dir``.
 
     Up to ``settings.candidates`` maps are trained one after another (seeds
-    :func:`candidate_seeds`), until one passes the free-running check at the training values
-    (:mod:`neurorecon.surrogates.vae_map.rollout_check`); within a candidate checkpoints are ranked by that
-    check, and the best-ranked checkpoint of all candidates is kept. No held-out data are read.
+    :func:`candidate_seeds`), until ``settings.ensemble`` of them pass the free-running check at
+    the training values (:mod:`neurorecon.surrogates.vae_map.rollout_check`); within a candidate
+    checkpoints are ranked by that check, and the surrogate keeps :func:`ensemble_members` (one
+    map: the best-ranked checkpoint of all candidates). No held-out data are read.
     ``map_curve.tsv`` holds the epochs of every candidate (column ``candidate``), and
-    ``rollout_check.json`` the check of the kept map plus a summary per candidate.
+    ``rollout_check.json`` the check of the first kept map, the members, and a summary per candidate.
 
     Raises:
         CheckpointError: the VAE checkpoint is missing, of an incompatible format, or not a VAE.
@@ -305,8 +318,9 @@ def train_map(
                                     settings.readout, dev),
     )
 
-    def surrogate(net: NeuralMap) -> VaeMapSurrogate:
-        return VaeMapSurrogate(vae, net, spec, scaler, control_scaler, latent_mean, latent_std, anchors, info)
+    def surrogate(net: NeuralMap, members: tuple[NeuralMap, ...] = ()) -> VaeMapSurrogate:
+        return VaeMapSurrogate(vae, net, spec, scaler, control_scaler, latent_mean, latent_std, anchors, info,
+                               members)
 
     sample_dt = float(store_attrs.get("sample_dt", segments.sample_dt))
     check = TrainingValueCheck(
@@ -327,19 +341,26 @@ def train_map(
                       lambda net: check.judge(surrogate(net)), resume)
         fits.append(fit)
         resumes.append(resume)
-        if fit.report.get("passed", False):
+        if sum(candidate.report.get("passed", False) for candidate in fits) >= settings.ensemble:
             break
-    chosen = max(range(len(fits)), key=lambda index: fits[index].key)
+    members = ensemble_members([candidate.key for candidate in fits],
+                               [candidate.report.get("passed", False) for candidate in fits], settings.ensemble)
+    chosen = members[0]
     fit = fits[chosen]
-    info = replace(info, selected_candidate=chosen, candidate_seed=seeds[chosen], selected_epoch=fit.selected_epoch)
+    info = replace(info, selected_candidate=chosen, candidate_seed=seeds[chosen], selected_epoch=fit.selected_epoch,
+                   ensemble_candidates=members if settings.ensemble > 1 else None)
+    if settings.ensemble > 1:
+        LOG.info("ensemble: %d of %d members passed the training-value check (candidates %s, best-ranked first)",
+                 sum(fits[index].report.get("passed", False) for index in members), settings.ensemble, members)
     checkpoint = out_dir / SURROGATE_CHECKPOINT if checkpoint is None else Path(checkpoint)
-    surrogate(fit.net).save(checkpoint)
+    surrogate(fit.net, tuple(fits[index].net for index in members[1:])).save(checkpoint)
     curve = write_curve(out_dir / "map_curve.tsv", [_with_candidate(record, index) for index, candidate in
                                                     enumerate(fits) for record in candidate.records])
     report = fit.report.get("report", {})
     check_json = write_json(out_dir / "rollout_check.json", {
         "selected_candidate": chosen,
         "selected_epoch": fit.selected_epoch,
+        "ensemble": {"size": settings.ensemble, "members": members},
         "training_truth": check.truth.to_dict(),
         "settings": settings.check.to_dict(),
         "selected": report,
